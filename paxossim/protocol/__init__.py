@@ -1,0 +1,49 @@
+"""Pure Paxos roles: a message or a timer in, a list of effects out.
+
+Nothing here imports simpy or reads a clock, so every rule of "Paxos Made Simple"
+can be unit-tested by feeding a role messages and reading what it emits.
+"""
+
+from paxossim.protocol.acceptor import Acceptor, AcceptorStorage
+from paxossim.protocol.ballot import NO_BALLOT, Ballot
+from paxossim.protocol.effects import (
+    CancelTimer,
+    Decided,
+    Learned,
+    RoundAbandoned,
+    RoundStarted,
+    Send,
+    SetTimer,
+    ValueAdopted,
+)
+from paxossim.protocol.learner import Learner, LearnerStorage
+from paxossim.protocol.messages import Accept, Accepted, Decide, Nack, Poll, Prepare, Promise
+from paxossim.protocol.proposer import Proposer, ProposerStorage
+from paxossim.protocol.quorum import Quorums
+
+__all__ = [
+    "NO_BALLOT",
+    "Accept",
+    "Accepted",
+    "Acceptor",
+    "AcceptorStorage",
+    "Ballot",
+    "CancelTimer",
+    "Decide",
+    "Decided",
+    "Learned",
+    "Learner",
+    "LearnerStorage",
+    "Nack",
+    "Poll",
+    "Prepare",
+    "Promise",
+    "Proposer",
+    "ProposerStorage",
+    "Quorums",
+    "RoundAbandoned",
+    "RoundStarted",
+    "Send",
+    "SetTimer",
+    "ValueAdopted",
+]

@@ -1,0 +1,68 @@
+"""What a role asks the world to do, or tells the observer, after a step.
+
+Roles return these instead of acting, which keeps them free of time and I/O.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from paxossim.protocol.ballot import Ballot
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send `msg` to each node of `dsts` (a node may be the sender itself)."""
+
+    dsts: tuple[int, ...]
+    msg: Any
+
+
+@dataclass(frozen=True, slots=True)
+class SetTimer:
+    """(Re)arm the role's timer `name` to fire after `delay`; arming again replaces it."""
+
+    name: str
+    delay: float
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTimer:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoundStarted:
+    """A proposer began phase 1 of `ballot`."""
+
+    ballot: Ballot
+
+
+@dataclass(frozen=True, slots=True)
+class RoundAbandoned:
+    """A proposer gave up `ballot`; `reason` is "nack" or "timeout"."""
+
+    ballot: Ballot
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ValueAdopted:
+    """Phase 2 of `ballot` carries `value`, taken from an earlier accepted proposal."""
+
+    ballot: Ballot
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A proposer saw a phase-2 quorum accept its proposal: its work is done."""
+
+    ballot: Ballot
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    """A learner learned that `value` is chosen."""
+
+    value: Any

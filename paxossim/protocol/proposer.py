@@ -1,0 +1,176 @@
+"""The proposer of the synod algorithm (Paxos Made Simple, 2.2-2.3)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from paxossim.protocol.ballot import NO_BALLOT, Ballot
+from paxossim.protocol.effects import (
+    CancelTimer,
+    Decided,
+    RoundAbandoned,
+    RoundStarted,
+    Send,
+    SetTimer,
+    ValueAdopted,
+)
+from paxossim.protocol.messages import Accept, Accepted, Nack, Prepare, Promise
+from paxossim.protocol.quorum import Quorums
+
+IDLE, PHASE1, PHASE2, DONE = "idle", "phase1", "phase2", "done"
+RETRY, BACKOFF = "retry", "backoff"
+
+
+@dataclass(slots=True)
+class ProposerStorage:
+    """"A proposer ... must remember the highest-numbered proposal it has tried to issue"
+    (2.3), so that after a restart it never reuses a number."""
+
+    round: int = 0
+
+
+class Proposer:
+    """Runs ballots for its own value until it sees one of its proposals accepted by a
+    phase-2 quorum.
+
+    A round that gets no quorum within `retry_timeout`, or that an acceptor refuses
+    with a higher ballot, is abandoned; the next starts after `backoff(attempt)` seconds
+    (attempt = rounds abandoned so far, from 1) with a round number above every one seen.
+    """
+
+    __slots__ = (
+        "node", "value", "acceptors", "quorums", "retry_timeout", "backoff", "storage",
+        "state", "ballot", "highest_seen", "attempts", "_promises", "_votes",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        node: int,
+        value: Any,
+        acceptors: tuple[int, ...],
+        quorums: Quorums,
+        retry_timeout: float,
+        backoff: Callable[[int], float],
+        storage: ProposerStorage,
+    ):
+        self.node = node
+        self.value = value
+        self.acceptors = acceptors
+        self.quorums = quorums
+        self.retry_timeout = retry_timeout
+        self.backoff = backoff
+        self.storage = storage
+        self.state = IDLE
+        self.ballot = NO_BALLOT
+        self.highest_seen = 0
+        self.attempts = 0
+        self._promises: dict[int, Promise] = {}
+        self._votes: set[int] = set()
+
+    # -- entry points -------------------------------------------------------------------
+
+    def start(self) -> list:
+        """Begin proposing (the client's request arrived, or the node restarted)."""
+        if self.state != IDLE:
+            return []
+        return self._new_round()
+
+    def stop(self) -> list:
+        """A co-located learner knows a value is chosen: nothing is left to do."""
+        if self.state == DONE:
+            return []
+        self.state = DONE
+        return [CancelTimer(RETRY), CancelTimer(BACKOFF)]
+
+    def handle(self, src: int, msg: object) -> list:
+        kind = type(msg)
+        if kind is Promise:
+            return self.on_promise(src, msg)
+        if kind is Accepted:
+            return self.on_accepted(src, msg)
+        if kind is Nack:
+            return self.on_nack(msg)
+        return []
+
+    def on_timer(self, name: str) -> list:
+        if name == RETRY and self.state in (PHASE1, PHASE2):
+            return self._abandon("timeout")
+        if name == BACKOFF and self.state == IDLE:
+            return self._new_round()
+        return []
+
+    # -- phase 1 ------------------------------------------------------------------------
+
+    def _new_round(self) -> list:
+        """"A proposer chooses a new proposal number n and sends a request to each member
+        of some set of acceptors": here, to every acceptor."""
+        rnd = max(self.storage.round, self.highest_seen) + 1
+        self.storage.round = rnd
+        self.ballot = Ballot(rnd, self.node)
+        self.state = PHASE1
+        self._promises = {}
+        self._votes = set()
+        return [
+            RoundStarted(self.ballot),
+            Send(self.acceptors, Prepare(self.ballot)),
+            SetTimer(RETRY, self.retry_timeout),
+        ]
+
+    def on_promise(self, src: int, msg: Promise) -> list:
+        """"If the proposer receives a response to its prepare requests (numbered n) from a
+        majority of acceptors, then it sends an accept request to each of those acceptors
+        for a proposal numbered n with a value v, where v is the value of the
+        highest-numbered proposal among the responses, or is any value if the responses
+        reported no proposals." """
+        if msg.accepted_ballot.round > self.highest_seen:
+            self.highest_seen = msg.accepted_ballot.round
+        if self.state != PHASE1 or msg.ballot != self.ballot:
+            return []
+        self._promises[src] = msg
+        if len(self._promises) < self.quorums.phase1:
+            return []
+        highest = max(self._promises.values(), key=lambda p: p.accepted_ballot)
+        effects: list = []
+        if highest.accepted_ballot == NO_BALLOT:
+            value = self.value
+        else:
+            value = highest.accepted_value
+            effects.append(ValueAdopted(self.ballot, value))
+        self.state = PHASE2
+        effects.append(Send(self.acceptors, Accept(self.ballot, value)))
+        effects.append(SetTimer(RETRY, self.retry_timeout))
+        return effects
+
+    # -- phase 2 ------------------------------------------------------------------------
+
+    def on_accepted(self, src: int, msg: Accepted) -> list:
+        if self.state != PHASE2 or msg.ballot != self.ballot:
+            return []
+        self._votes.add(src)
+        if len(self._votes) < self.quorums.phase2:
+            return []
+        self.state = DONE
+        return [CancelTimer(RETRY), Decided(msg.ballot, msg.value)]
+
+    # -- giving up a round --------------------------------------------------------------
+
+    def on_nack(self, msg: Nack) -> list:
+        if msg.promised.round > self.highest_seen:
+            self.highest_seen = msg.promised.round
+        if self.state in (PHASE1, PHASE2) and msg.ballot == self.ballot:
+            return self._abandon("nack")
+        return []
+
+    def _abandon(self, reason: str) -> list:
+        """"The proposer should then abandon its proposal" and, to still get a value
+        chosen, try again with a higher number after its backoff."""
+        abandoned = self.ballot
+        self.state = IDLE
+        self.attempts += 1
+        effects: list = [RoundAbandoned(abandoned, reason), CancelTimer(RETRY)]
+        delay = self.backoff(self.attempts)
+        if delay > 0:
+            effects.append(SetTimer(BACKOFF, delay))
+        else:
+            effects.extend(self._new_round())
+        return effects

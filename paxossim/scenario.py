@@ -1,0 +1,345 @@
+"""Scenario files: the TOML schema, its validation and its error messages.
+
+A scenario fixes everything a run depends on except the seed's offset: cluster and
+roles, network, faults, protocol strategy, workload. Validation happens once, here, and
+every problem is reported as `file: key.path: problem, got value`.
+"""
+
+import difflib
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import tomli_w
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from paxossim.distributions import Backoff, Delay, Exponential, NoBackoff
+
+# -- field types ------------------------------------------------------------------------
+
+
+def _probability(x: float) -> float:
+    if not 0.0 <= x <= 1.0:
+        raise ValueError("must be in [0, 1]")
+    return x
+
+
+def _identifier(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        raise ValueError("must be made of letters, digits, - and _ only")
+    return name
+
+
+Probability = Annotated[float, AfterValidator(_probability)]
+Time = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Duration = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NodeId = Annotated[int, Field(ge=0)]
+NodeSet = list[NodeId] | Literal["all"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cluster(_Section):
+    nodes: Annotated[int, Field(ge=1)]
+    proposers: list[NodeId] = [0]
+    acceptors: NodeSet = "all"
+    learners: NodeSet = "all"
+
+
+class Partition(_Section):
+    start: Time
+    end: Time | None = None
+    groups: list[list[NodeId]]
+
+
+class Network(_Section):
+    delay: Delay = Exponential(mean=0.01)
+    loss: Probability = 0.0
+    duplicate: Probability = 0.0
+    partitions: list[Partition] = []
+
+
+class Fault(_Section):
+    node: NodeId
+    crash_at: Time
+    restart_at: Time | None = None
+
+
+class Protocol(_Section):
+    strategy: Literal["leaderless", "leader"] = "leaderless"
+    retry_timeout: Duration = 0.1
+    backoff: Backoff = NoBackoff()
+    nack: bool = True
+    learning: Literal["broadcast", "distinguished", "poll"] = "broadcast"
+    distinguished_learners: list[NodeId] | None = None
+    poll_interval: Duration = 0.05
+
+
+class Workload(_Section):
+    propose_at: Time | list[Time] = 0.0
+
+
+class Scenario(_Section):
+    name: Annotated[str, AfterValidator(_identifier)]
+    description: str = ""
+    seed: Annotated[int, Field(ge=0)] = 0
+    runs: Annotated[int, Field(ge=1)] = 1
+    horizon: Duration = 10.0
+    cluster: Cluster
+    network: Network = Network()
+    faults: list[Fault] = []
+    protocol: Protocol = Protocol()
+    workload: Workload = Workload()
+
+    # -- resolved views the simulator uses ----------------------------------------------
+
+    @property
+    def node_ids(self) -> tuple[int, ...]:
+        return tuple(range(self.cluster.nodes))
+
+    @property
+    def proposer_ids(self) -> tuple[int, ...]:
+        return tuple(self.cluster.proposers)
+
+    @property
+    def acceptor_ids(self) -> tuple[int, ...]:
+        return self._resolve(self.cluster.acceptors)
+
+    @property
+    def learner_ids(self) -> tuple[int, ...]:
+        return self._resolve(self.cluster.learners)
+
+    @property
+    def distinguished_learner_ids(self) -> tuple[int, ...]:
+        chosen = self.protocol.distinguished_learners
+        return tuple(sorted(chosen)) if chosen else self.learner_ids[:1]
+
+    @property
+    def propose_times(self) -> tuple[float, ...]:
+        """When each proposer (in `cluster.proposers` order) starts."""
+        at = self.workload.propose_at
+        return tuple(at) if isinstance(at, list) else (at,) * len(self.cluster.proposers)
+
+    def _resolve(self, ids: list[int] | str) -> tuple[int, ...]:
+        return self.node_ids if ids == "all" else tuple(sorted(ids))
+
+    # -- conversions --------------------------------------------------------------------
+
+    def with_overrides(self, **changes: Any) -> "Scenario":
+        """A copy with top-level fields replaced (None means keep), validated again."""
+        data = self.to_dict()
+        data.update({k: v for k, v in changes.items() if v is not None})
+        return parse_scenario(data, source=f"{self.name} (overridden)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+
+# -- loading and errors -----------------------------------------------------------------
+
+
+class ScenarioError(ValueError):
+    """Everything wrong with one scenario source, one `source: key: problem` per line."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {key}: {problem}" if key else f"{source}: {problem}"
+                                   for key, problem in problems))
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raise ScenarioError naming file, key and problem."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(str(path), [("", "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), [("", f"cannot read: {exc}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), [("", f"invalid TOML: {exc}")]) from None
+    return parse_scenario(data, source=path.name)
+
+
+def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, _describe_all(exc.errors(), data)) from None
+    problems = _check_references(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    return scenario
+
+
+def _check_references(s: Scenario) -> list[tuple[str, str]]:
+    """Rules that span fields: node ids in range, role sets, times, one value per proposer."""
+    n = s.cluster.nodes
+    problems: list[tuple[str, str]] = []
+
+    def check_ids(key: str, ids: Any, allow_empty: bool = False) -> None:
+        if ids == "all":
+            return
+        if not ids and not allow_empty:
+            problems.append((key, "must name at least one node"))
+        for i, node in enumerate(ids):
+            if node >= n:
+                problems.append((f"{key}[{i}]", f"node id must be in 0..{n - 1}, got {node}"))
+        dupes = sorted({x for x in ids if ids.count(x) > 1})
+        if dupes:
+            problems.append((key, f"node ids must be distinct, got {dupes} more than once"))
+
+    check_ids("cluster.proposers", s.cluster.proposers)
+    check_ids("cluster.acceptors", s.cluster.acceptors)
+    check_ids("cluster.learners", s.cluster.learners)
+    if s.protocol.strategy == "leader":
+        problems.append(("protocol.strategy", "'leader' is not available yet; use 'leaderless'"))
+    if s.protocol.distinguished_learners is not None:
+        check_ids("protocol.distinguished_learners", s.protocol.distinguished_learners)
+        outside = sorted(set(s.protocol.distinguished_learners) - set(s.learner_ids))
+        if outside:
+            problems.append(("protocol.distinguished_learners", f"must be learners, got {outside}"))
+
+    for i, part in enumerate(s.network.partitions):
+        key = f"network.partitions[{i}]"
+        if part.end is not None and part.end <= part.start:
+            problems.append((f"{key}.end", f"must be after start ({part.start:g}), got {part.end:g}"))
+        flat = [node for group in part.groups for node in group]
+        check_ids(f"{key}.groups", flat)
+
+    last_restart: dict[int, float] = {}
+    for i, fault in enumerate(s.faults):
+        key = f"faults[{i}]"
+        if fault.node >= n:
+            problems.append((f"{key}.node", f"node id must be in 0..{n - 1}, got {fault.node}"))
+        if fault.restart_at is not None and fault.restart_at <= fault.crash_at:
+            problems.append((f"{key}.restart_at",
+                             f"must be after crash_at ({fault.crash_at:g}), got {fault.restart_at:g}"))
+        if fault.node in last_restart and fault.crash_at < last_restart[fault.node]:
+            problems.append((f"{key}.crash_at", f"node {fault.node} is still down from an earlier fault "
+                             f"(until {last_restart[fault.node]:g}), got {fault.crash_at:g}"))
+        last_restart[fault.node] = float("inf") if fault.restart_at is None else fault.restart_at
+
+    at = s.workload.propose_at
+    if isinstance(at, list) and len(at) != len(s.cluster.proposers):
+        problems.append(("workload.propose_at",
+                         f"needs one time per proposer ({len(s.cluster.proposers)}), got {len(at)}"))
+    return problems
+
+
+# -- turning pydantic's errors into one line each ---------------------------------------
+
+_ALL_KEYS = sorted({
+    name
+    for model in (Scenario, Cluster, Partition, Network, Fault, Protocol, Workload)
+    for name in model.model_fields
+} | {"dist", "value", "low", "high", "mean", "median", "sigma", "kind", "delay", "max", "base", "cap"})
+
+
+def _describe_all(errors: list[dict[str, Any]], data: Any) -> list[tuple[str, str]]:
+    """One line per problem. A value that fits no member of a plain union (a number or
+    a list, a list or "all") makes pydantic report every member's complaint; keep the
+    member that has the input's shape, or say what shapes would do."""
+    by_field: dict[tuple, list[tuple[str | None, list, dict]]] = {}
+    for err in errors:
+        loc, member, field_loc = _user_location(err["loc"], data, err["type"] == "missing")
+        by_field.setdefault(tuple(field_loc), []).append((member, loc, err))
+    problems = []
+    for field_loc, entries in by_field.items():
+        members = {m for m, _, _ in entries}
+        if len(members) > 1:
+            value = _value_at(data, field_loc)
+            fitting = [e for e in entries if _shape_fits(e[0], value)]
+            if not fitting:
+                shapes = " or ".join(sorted({_shape_name(m) for m in members if m}))
+                problems.append((_key(list(field_loc)), f"must be {shapes}, got {value!r}"))
+                continue
+            entries = fitting
+        problems.extend(_describe(err, loc) for _, loc, err in entries)
+    return problems
+
+
+def _describe(err: dict[str, Any], loc: list) -> tuple[str, str]:
+    key = _key(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        hint = difflib.get_close_matches(str(loc[-1]), _ALL_KEYS, n=1)
+        return key, "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+    if kind == "missing":
+        return key, "required key is missing"
+    message = re.sub(r"^(Value error|Assertion failed), ", "", err["msg"])
+    message = message[0].lower() + message[1:]
+    for wordy, short in _SHORTER:
+        message = message.replace(wordy, short)
+    if kind == "union_tag_invalid":
+        return key, re.sub(r"^input tag (\S+) found using '(\w+)'", r"\2 = \1", message)
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return key, f"must be a table, got {err['input']!r}"
+    if isinstance(err["input"], dict):
+        return key, message
+    return key, f"{message}, got {err['input']!r}"
+
+
+_SHORTER = [
+    ("input should be greater than or equal to", "must be >="),
+    ("input should be greater than", "must be >"),
+    ("input should be less than or equal to", "must be <="),
+    ("input should be a valid", "must be a"),
+    ("input should be", "must be"),
+]
+
+
+def _key(loc: list) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+def _user_location(loc: tuple, data: Any, missing: bool) -> tuple[list, str | None, list]:
+    """Split pydantic's location into the keys of the file and the union member it
+    names, if any: tagged unions add the tag ('exponential' in
+    network.delay.exponential.mean), plain unions the member type (list[int])."""
+    out: list = []
+    member = None
+    field_loc: list = []
+    node = data
+    for i, part in enumerate(loc):
+        is_key = isinstance(node, dict) and part in node or missing and i == len(loc) - 1
+        if isinstance(part, str) and not is_key:
+            if member is None:
+                member, field_loc = part, list(out)
+            continue
+        out.append(part)
+        node = node[part] if isinstance(node, (dict, list)) and not _is_key_missing(node, part) else None
+    return out, member, field_loc if member is not None else out
+
+
+def _is_key_missing(node: Any, part: Any) -> bool:
+    return isinstance(node, dict) and part not in node
+
+
+def _value_at(data: Any, loc: list) -> Any:
+    for part in loc:
+        data = data[part]
+    return data
+
+
+def _shape_fits(member: str | None, value: Any) -> bool:
+    if member is None:
+        return False
+    if isinstance(value, list):
+        return member.startswith("list")
+    return False
+
+
+def _shape_name(member: str) -> str:
+    if member.startswith("list"):
+        return "a list"
+    if member.startswith("literal"):
+        return member.removeprefix("literal[").removesuffix("]").replace("'", '"')
+    return "a number"

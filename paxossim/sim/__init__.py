@@ -1,0 +1,1 @@
+"""The simulated world: the only part of paxossim that knows about SimPy and time."""

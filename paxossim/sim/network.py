@@ -1,0 +1,108 @@
+"""The network between nodes: delay, loss, duplication and partitions.
+
+Every message, also one a node sends to itself, goes through here. Each copy in flight
+is one SimPy timeout whose callback delivers it: one event per delivery, no process.
+Reordering follows from independent delays.
+"""
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from paxossim.observe.metrics import RunStats
+from paxossim.observe.trace import Trace
+from paxossim.scenario import Network as NetworkSpec
+from paxossim.sim.rng import Draws, Lazy, uniforms
+
+if TYPE_CHECKING:
+    from paxossim.sim.node import Node
+
+class Partitions:
+    """Time windows in which messages between different groups are dropped.
+
+    A node named in no group of a window is cut off from every other node then.
+    """
+
+    __slots__ = ("_windows",)
+
+    def __init__(self, spec: NetworkSpec, horizon: float):
+        self._windows = [
+            (p.start, horizon if p.end is None else p.end,
+             {node: g for g, group in enumerate(p.groups) for node in group})
+            for p in spec.partitions
+        ]
+
+    def __bool__(self) -> bool:
+        return bool(self._windows)
+
+    def cut(self, src: int, dst: int, now: float) -> bool:
+        for start, end, group_of in self._windows:
+            if start <= now < end and group_of.get(src, -1 - src) != group_of.get(dst, -1 - dst):
+                return True
+        return False
+
+
+class Network:
+    __slots__ = (
+        "env", "nodes", "stats", "trace", "loss", "duplicate", "partitions", "_delay",
+        "_constant_delay", "_uniform", "_deliver_cb",
+    )  # fmt: skip
+
+    def __init__(self, env: simpy.Environment, spec: NetworkSpec, horizon: float,
+                 rng: Callable[[], np.random.Generator], stats: RunStats, trace: Trace | None):
+        self.env = env
+        self.nodes: list[Node] = []
+        self.stats = stats
+        self.trace = trace
+        self.loss = spec.loss
+        self.duplicate = spec.duplicate
+        self.partitions = Partitions(spec, horizon)
+        shared = Lazy(rng)  # one Generator behind both kinds of draw
+        self._constant_delay = spec.delay.value if spec.delay.dist == "constant" else None
+        self._delay = Draws(spec.delay.sample, shared.get)
+        self._uniform = uniforms(shared.get)
+        self._deliver_cb = self._deliver
+
+    def send(self, src: int, dsts: tuple[int, ...], msg: Any) -> None:
+        env, stats, trace = self.env, self.stats, self.trace
+        now = env.now
+        for dst in dsts:
+            stats.messages_sent += 1
+            if trace is not None:
+                trace.record(now, "send", src, dst, msg)
+            if self.partitions and self.partitions.cut(src, dst, now):
+                self._drop(src, dst, msg, "partition")
+                continue
+            if self.loss and self._uniform() < self.loss:
+                self._drop(src, dst, msg, "loss")
+                continue
+            self._schedule(src, dst, msg, False)
+            if self.duplicate and self._uniform() < self.duplicate:
+                stats.messages_duplicated += 1
+                if trace is not None:
+                    trace.record(now, "duplicate", src, dst, msg)
+                self._schedule(src, dst, msg, True)
+
+    def _schedule(self, src: int, dst: int, msg: Any, copy: bool) -> None:
+        delay = self._constant_delay if self._constant_delay is not None else self._delay()
+        self.env.timeout(delay, (src, dst, msg, copy)).callbacks.append(self._deliver_cb)
+
+    def _deliver(self, event: simpy.Event) -> None:
+        src, dst, msg, copy = event._value
+        node = self.nodes[dst]
+        if not node.up:
+            self._drop(src, dst, msg, "receiver down")
+            return
+        self.stats.messages_delivered += 1
+        if copy:
+            self.stats.duplicates_delivered += 1
+        if self.trace is not None:
+            self.trace.record(self.env.now, "deliver", dst, src, msg, "copy" if copy else "")
+        node.receive(src, msg)
+
+    def _drop(self, src: int, dst: int, msg: Any, why: str) -> None:
+        self.stats.messages_dropped += 1
+        if self.trace is not None:
+            self.trace.record(self.env.now, "drop", src, dst, msg, why)
