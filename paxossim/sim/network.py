@@ -5,6 +5,7 @@ is one SimPy timeout whose callback delivers it: one event per delivery, no proc
 Reordering follows from independent delays.
 """
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,7 @@ class Partitions:
 class Network:
     __slots__ = (
         "env", "nodes", "stats", "trace", "loss", "duplicate", "partitions", "_delay",
-        "_constant_delay", "_uniform", "_deliver_cb",
+        "_uniform", "_deliver_cb", "_copy_cb", "_plain",
     )  # fmt: skip
 
     def __init__(self, env: simpy.Environment, spec: NetworkSpec, horizon: float,
@@ -60,16 +61,24 @@ class Network:
         self.duplicate = spec.duplicate
         self.partitions = Partitions(spec, horizon)
         shared = Lazy(rng)  # one Generator behind both kinds of draw
-        self._constant_delay = spec.delay.value if spec.delay.dist == "constant" else None
-        self._delay = Draws(spec.delay.sample, shared.get)
+        if spec.delay.dist == "constant":
+            self._delay = functools.partial(float, spec.delay.value)
+        else:
+            self._delay = Draws(spec.delay.sample, shared.get)
         self._uniform = uniforms(shared.get)
         self._deliver_cb = self._deliver
+        self._copy_cb = self._deliver_copy
+        self._plain = not (self.loss or self.duplicate or self.partitions or trace is not None)
 
     def send(self, src: int, dsts: tuple[int, ...], msg: Any) -> None:
-        env, stats, trace = self.env, self.stats, self.trace
-        now = env.now
+        self.stats.messages_sent += len(dsts)
+        if self._plain:  # the hot path: nothing to decide per copy but its delay
+            timeout, delay, deliver = self.env.timeout, self._delay, self._deliver_cb
+            for dst in dsts:
+                timeout(delay(), (src, dst, msg)).callbacks.append(deliver)
+            return
+        now, trace = self.env.now, self.trace
         for dst in dsts:
-            stats.messages_sent += 1
             if trace is not None:
                 trace.record(now, "send", src, dst, msg)
             if self.partitions and self.partitions.cut(src, dst, now):
@@ -78,29 +87,28 @@ class Network:
             if self.loss and self._uniform() < self.loss:
                 self._drop(src, dst, msg, "loss")
                 continue
-            self._schedule(src, dst, msg, False)
+            self.env.timeout(self._delay(), (src, dst, msg)).callbacks.append(self._deliver_cb)
             if self.duplicate and self._uniform() < self.duplicate:
-                stats.messages_duplicated += 1
+                self.stats.messages_duplicated += 1
                 if trace is not None:
                     trace.record(now, "duplicate", src, dst, msg)
-                self._schedule(src, dst, msg, True)
-
-    def _schedule(self, src: int, dst: int, msg: Any, copy: bool) -> None:
-        delay = self._constant_delay if self._constant_delay is not None else self._delay()
-        self.env.timeout(delay, (src, dst, msg, copy)).callbacks.append(self._deliver_cb)
+                self.env.timeout(self._delay(), (src, dst, msg)).callbacks.append(self._copy_cb)
 
     def _deliver(self, event: simpy.Event) -> None:
-        src, dst, msg, copy = event._value
+        src, dst, msg = event._value
         node = self.nodes[dst]
         if not node.up:
             self._drop(src, dst, msg, "receiver down")
             return
         self.stats.messages_delivered += 1
-        if copy:
-            self.stats.duplicates_delivered += 1
         if self.trace is not None:
-            self.trace.record(self.env.now, "deliver", dst, src, msg, "copy" if copy else "")
+            self.trace.record(self.env.now, "deliver", dst, src, msg)
         node.receive(src, msg)
+
+    def _deliver_copy(self, event: simpy.Event) -> None:
+        if self.nodes[event._value[1]].up:
+            self.stats.duplicates_delivered += 1
+        self._deliver(event)
 
     def _drop(self, src: int, dst: int, msg: Any, why: str) -> None:
         self.stats.messages_dropped += 1

@@ -32,47 +32,51 @@ from paxossim.protocol import (
 if TYPE_CHECKING:
     from paxossim.sim.world import World
 
-RoleFactory = Callable[[], tuple[Proposer | None, Acceptor | None, Learner | None]]
+RoleFactory = Callable[["Node"], tuple[Proposer | None, Acceptor | None, Learner | None]]
+
+_TO_ACCEPTOR = frozenset({Prepare, Accept, Poll})
+_TO_PROPOSER = frozenset({Promise, Nack, Accepted})
+_TO_LEARNER = frozenset({Accepted, Decide})
 
 
 class Node:
     __slots__ = (
-        "id", "world", "up", "make_roles", "proposer", "acceptor", "learner", "_routes",
+        "id", "world", "network", "up", "make_roles", "storage", "proposer", "acceptor", "learner",
         "_timers",
     )  # fmt: skip
 
-    def __init__(self, node_id: int, world: "World", make_roles: RoleFactory):
+    def __init__(self, node_id: int, world: "World", make_roles: RoleFactory, storage: tuple):
         self.id = node_id
         self.world = world
+        self.network = world.network
         self.make_roles = make_roles
+        self.storage = storage  # the roles' stable storage: survives crashes
         self.up = True
         self._timers: dict[tuple[Any, str], int] = {}
-        self._build_roles()
-
-    def _build_roles(self) -> None:
-        self.proposer, self.acceptor, self.learner = self.make_roles()
-        routes: dict[type, list] = {}
-        for role, kinds in (
-            (self.acceptor, (Prepare, Accept, Poll)),
-            (self.proposer, (Promise, Nack, Accepted)),
-            (self.learner, (Accepted, Decide)),
-        ):
-            if role is not None:
-                for kind in kinds:
-                    routes.setdefault(kind, []).append(role)
-        self._routes = routes
+        self.proposer, self.acceptor, self.learner = make_roles(self)
 
     # -- inputs -------------------------------------------------------------------------
 
     def receive(self, src: int, msg: Any) -> None:
-        for role in self._routes.get(type(msg), ()):
-            self.apply(role, role.handle(src, msg))
-            if role is self.acceptor:
-                self.world.checker.acceptor_step(self.id, role.storage, self.world.env.now)
+        kind = type(msg)
+        if kind in _TO_ACCEPTOR:
+            acceptor = self.acceptor
+            if acceptor is not None:
+                self.apply(acceptor, acceptor.handle(src, msg))
+                self.world.checker.acceptor_step(self.id, acceptor.storage, self.world.env.now)
+            return
+        if kind in _TO_PROPOSER and self.proposer is not None:
+            self.apply(self.proposer, self.proposer.handle(src, msg))
+        if kind in _TO_LEARNER and self.learner is not None:
+            self.apply(self.learner, self.learner.handle(src, msg))
 
     def start_proposing(self) -> None:
         if self.up and self.proposer is not None:
             self.apply(self.proposer, self.proposer.start())
+
+    def start_learning(self) -> None:
+        if self.up and self.learner is not None:
+            self.apply(self.learner, self.learner.start())
 
     def _fire(self, event: Any) -> None:
         role, name, token = event._value
@@ -90,25 +94,23 @@ class Node:
         self._timers.clear()
         self.world.on_crash(self)
         self.proposer = self.acceptor = self.learner = None
-        self._routes = {}
 
     def restart(self) -> None:
         if self.up:
             return
         self.up = True
-        self._build_roles()
+        self.proposer, self.acceptor, self.learner = self.make_roles(self)
         self.world.on_restart(self)
-        if self.learner is not None:
-            self.apply(self.learner, self.learner.start())
+        self.start_learning()
 
     # -- effects ------------------------------------------------------------------------
 
     def apply(self, role: Any, effects: list) -> None:
         for effect in effects:
-            _APPLY[type(effect)](self, role, effect)
-
-    def _send(self, role: Any, e: Send) -> None:
-        self.world.network.send(self.id, e.dsts, e.msg)
+            if type(effect) is Send:
+                self.network.send(self.id, effect.dsts, effect.msg)
+            else:
+                _APPLY[type(effect)](self, role, effect)
 
     def _set_timer(self, role: Any, e: SetTimer) -> None:
         token = next(self.world.tokens)
@@ -128,7 +130,6 @@ class Node:
 
 
 _APPLY: dict[type, Callable[[Node, Any, Any], None]] = {
-    Send: Node._send,
     SetTimer: Node._set_timer,
     CancelTimer: Node._cancel_timer,
     Learned: Node._learned,

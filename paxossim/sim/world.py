@@ -99,6 +99,7 @@ class World:
         )
         self.network = Network(self.env, s.network, s.horizon, lambda: rng.stream(seed, rng.NETWORK),
                                self.stats, self.trace)
+        self._backoff: dict[int, Any] = {}
         self.nodes = [self._make_node(i) for i in range(s.cluster.nodes)]
         self.network.nodes = self.nodes
         for node, at in plan.propose_at.items():
@@ -112,32 +113,34 @@ class World:
         self.env.timeout(time).callbacks.append(lambda _event: action())
 
     def _make_node(self, i: int) -> Node:
-        plan, s = self.plan, self.plan.scenario
-        make_proposer = make_acceptor = make_learner = lambda: None
-        if i in plan.propose_at:
-            storage = ProposerStorage()
+        plan = self.plan
+        storage = (
+            ProposerStorage() if i in plan.propose_at else None,
+            AcceptorStorage() if i in plan.acceptors else None,
+            LearnerStorage() if i in plan.learners else None,
+        )
+        if storage[0] is not None:
             uniform = rng.uniforms(rng.Lazy(lambda: rng.stream(self.seed, rng.BACKOFF, i)).get)
-            backoff = s.protocol.backoff.policy(uniform)
-
-            def make_proposer() -> Proposer:
-                return Proposer(i, proposal_value(i), plan.acceptors, plan.quorums,
-                                s.protocol.retry_timeout, backoff, storage)
-        if i in plan.acceptors:
-            a_storage = AcceptorStorage()
-
-            def make_acceptor() -> Acceptor:
-                return Acceptor(a_storage, plan.vote_targets, nack=s.protocol.nack)
-        if i in plan.learners:
-            l_storage = LearnerStorage()
-            relay = plan.relays.get(i, ())
-
-            def make_learner() -> Learner:
-                return Learner(l_storage, plan.quorums.phase2, plan.acceptors, relay,
-                               plan.poll_interval)
-        node = Node(i, self, lambda: (make_proposer(), make_acceptor(), make_learner()))
-        if node.learner is not None:
-            self._at(0.0, lambda: node.apply(node.learner, node.learner.start()) if node.up else None)
+            self._backoff[i] = plan.scenario.protocol.backoff.policy(uniform)
+        node = Node(i, self, self._make_roles, storage)
+        if node.learner is not None and plan.poll_interval is not None:
+            self._at(0.0, node.start_learning)
         return node
+
+    def _make_roles(self, node: Node) -> tuple[Proposer | None, Acceptor | None, Learner | None]:
+        """Fresh roles on the node's stable storage: at boot and after every restart."""
+        plan, protocol = self.plan, self.plan.scenario.protocol
+        p_store, a_store, l_store = node.storage
+        i = node.id
+        return (
+            None if p_store is None else Proposer(
+                i, proposal_value(i), plan.acceptors, plan.quorums, protocol.retry_timeout,
+                self._backoff[i], p_store),
+            None if a_store is None else Acceptor(a_store, plan.vote_targets, protocol.nack),
+            None if l_store is None else Learner(
+                l_store, plan.quorums.phase2, plan.acceptors, plan.relays.get(i, ()),
+                plan.poll_interval),
+        )
 
     # -- what nodes report --------------------------------------------------------------
 

@@ -1,0 +1,5 @@
+import sys
+
+from paxossim.cli import main
+
+sys.exit(main())

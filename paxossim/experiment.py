@@ -1,0 +1,107 @@
+"""Many seeded runs of a scenario, on one process or several, as one tidy table.
+
+Run i of a scenario uses seed `scenario.seed + i` and nothing else, so the rows are the
+same whatever the number of workers or the order in which they finish.
+"""
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, fields
+
+import pandas as pd
+
+from paxossim.observe.metrics import RunRecord
+from paxossim.observe.trace import COLUMNS as TRACE_COLUMNS
+from paxossim.scenario import Scenario
+from paxossim.sim.world import Plan, simulate
+
+RUN_COLUMNS = [f.name for f in fields(RunRecord)]
+_TIME_COLUMNS = ("chosen_at", "learned_at", "decided_at")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The runs of one scenario: the scenario as run (overrides applied), one row per
+    run, and the event trace of every run when it was asked for."""
+
+    scenario: Scenario
+    runs: pd.DataFrame
+    events: pd.DataFrame | None = None
+
+
+def run_scenario(
+    scenario: Scenario,
+    runs: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    *,
+    horizon: float | None = None,
+) -> pd.DataFrame:
+    """Simulate `runs` runs (default: the scenario's) from base `seed`; one row per run."""
+    return run_batch(scenario, runs, seed, workers, horizon=horizon).runs
+
+
+def run_batch(
+    scenario: Scenario,
+    runs: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    *,
+    horizon: float | None = None,
+    trace: bool = False,
+) -> Batch:
+    scenario = scenario.with_overrides(runs=runs, seed=seed, horizon=horizon)
+    workers = resolve_workers(workers)
+    chunks = _chunks(scenario.runs, workers)
+    if workers == 1 or len(chunks) == 1:
+        parts = [_run_chunk(scenario, start, stop, trace) for start, stop in chunks]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_run_chunk, scenario, a, b, trace) for a, b in chunks]
+            parts = [f.result() for f in futures]
+    rows = [row for part_rows, _ in parts for row in part_rows]
+    events = pd.concat([e for _, e in parts], ignore_index=True) if trace else None
+    return Batch(scenario, runs_frame(rows), events)
+
+
+def runs_frame(rows: list[dict]) -> pd.DataFrame:
+    """The table of runs with stable column order and dtypes, whatever the rows."""
+    df = pd.DataFrame.from_records(rows, columns=RUN_COLUMNS)
+    for col in _TIME_COLUMNS:
+        df[col] = df[col].astype("float64")
+    df["value"] = df["value"].astype("string")
+    df["violation"] = df["violation"].astype("string")
+    return df
+
+
+def resolve_workers(workers: int) -> int:
+    """0 (or less) means one worker per available core."""
+    if workers >= 1:
+        return workers
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _chunks(runs: int, workers: int) -> list[tuple[int, int]]:
+    """Contiguous run ranges, a few per worker so that a slow chunk does not hold all."""
+    count = min(runs, workers * 4) if workers > 1 else 1
+    bounds = [runs * k // count for k in range(count + 1)]
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def _run_chunk(scenario: Scenario, start: int, stop: int, trace: bool
+               ) -> tuple[list[dict], pd.DataFrame | None]:
+    plan = Plan.of(scenario)
+    rows, traces = [], []
+    for run in range(start, stop):
+        result = simulate(scenario, scenario.seed + run, run=run, plan=plan, trace=trace)
+        rows.append(result.record.as_row())
+        if trace:
+            events = result.trace
+            events.insert(0, "run", run)
+            events.insert(0, "seed", scenario.seed + run)
+            events.insert(0, "scenario", scenario.name)
+            traces.append(events)
+    if not trace:
+        return rows, None
+    empty = pd.DataFrame(columns=["scenario", "seed", "run", *TRACE_COLUMNS])
+    return rows, pd.concat(traces, ignore_index=True) if traces else empty
