@@ -77,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted; results already written are complete, the rest were not written",
               file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`paxossim run ... | head`)
+        sys.stderr.close()
+        return EXIT_OK
 
 
 def _load_all(paths: list[str]) -> tuple[list[Scenario], list[str]]:
