@@ -1,7 +1,18 @@
 """paxossim: a deterministic discrete-event simulator of Paxos ("Paxos Made Simple")."""
 
+from paxossim.experiment import Batch, run_batch, run_scenario
 from paxossim.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 from paxossim.sim.world import RunResult, simulate
 
-__all__ = ["RunResult", "Scenario", "ScenarioError", "load_scenario", "parse_scenario", "simulate"]
+__all__ = [
+    "Batch",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "parse_scenario",
+    "run_batch",
+    "run_scenario",
+    "simulate",
+]
 __version__ = "0.1.0"
