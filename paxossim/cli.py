@@ -5,6 +5,7 @@ on stderr, no traceback), 130 interrupted.
 """
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,9 +34,14 @@ def _non_negative_int(text: str) -> int:
 
 def _positive_float(text: str) -> float:
     value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
     return value
+
+
+# argparse names the type in "invalid <type> value: 'abc'"
+_positive_int.__name__ = _non_negative_int.__name__ = "integer"
+_positive_float.__name__ = "number"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,8 +102,10 @@ def _load_all(paths: list[str]) -> tuple[list[Scenario], list[str]]:
 def _run(args: argparse.Namespace, scenarios: dict[str, Scenario]) -> int:
     unsafe = []
     for path, scenario in scenarios.items():
-        batch = run_batch(scenario, args.runs, args.seed, args.workers,
-                          horizon=args.horizon, trace=args.trace)
+        scenario = scenario.with_overrides(
+            runs=args.runs, seed=args.seed, horizon=args.horizon,
+            source=f"{path} with the command line's options")
+        batch = run_batch(scenario, workers=args.workers, trace=args.trace)
         folder = write_results(batch, args.out)
         for _, row in summarize(batch.runs).iterrows():
             print(format_summary(row))

@@ -39,7 +39,7 @@ NodeSet = list[NodeId] | Literal["all"]
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Cluster(_Section):
@@ -68,6 +68,21 @@ class Fault(_Section):
     restart_at: Time | None = None
 
 
+class QuorumSizes(_Section):
+    """Explicit quorum sizes; either omitted means a majority of the acceptors."""
+
+    phase1: Annotated[int, Field(ge=1)] | None = None
+    phase2: Annotated[int, Field(ge=1)] | None = None
+
+
+class Leader(_Section):
+    """Leader election among the proposer nodes (strategy = "leader")."""
+
+    heartbeat: Duration = 0.05
+    timeout: Duration = 0.25
+    timeout_jitter: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.25
+
+
 class Protocol(_Section):
     strategy: Literal["leaderless", "leader"] = "leaderless"
     retry_timeout: Duration = 0.1
@@ -76,6 +91,24 @@ class Protocol(_Section):
     learning: Literal["broadcast", "distinguished", "poll"] = "broadcast"
     distinguished_learners: list[NodeId] | None = None
     poll_interval: Duration = 0.05
+    catchup: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1.0
+    quorum: QuorumSizes = QuorumSizes()
+    leader: Leader = Leader()
+
+
+class Bugs(_Section):
+    """Switches that break Paxos the way real implementations have, to show that the
+    safety checker catches each. All off by default."""
+
+    acceptor_amnesia: bool = False
+    ballot_reuse: bool = False
+    ignore_accepted: bool = False
+    unsafe_quorum: bool = False
+    learner_mixes_ballots: bool = False
+
+    @property
+    def on(self) -> tuple[str, ...]:
+        return tuple(name for name, value in self if value)
 
 
 class Workload(_Section):
@@ -93,6 +126,7 @@ class Scenario(_Section):
     faults: list[Fault] = []
     protocol: Protocol = Protocol()
     workload: Workload = Workload()
+    bugs: Bugs = Bugs()
 
     # -- resolved views the simulator uses ----------------------------------------------
 
@@ -123,16 +157,30 @@ class Scenario(_Section):
         at = self.workload.propose_at
         return tuple(at) if isinstance(at, list) else (at,) * len(self.cluster.proposers)
 
+    @property
+    def quorum_sizes(self) -> tuple[int, int]:
+        """(phase 1, phase 2) quorum sizes, a majority of the acceptors where not given."""
+        majority = len(self.acceptor_ids) // 2 + 1
+        q = self.protocol.quorum
+        return (q.phase1 or majority, q.phase2 or majority)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"bugs.{name} is on: this scenario breaks Paxos on purpose" for name in self.bugs.on]
+
     def _resolve(self, ids: list[int] | str) -> tuple[int, ...]:
         return self.node_ids if ids == "all" else tuple(sorted(ids))
 
     # -- conversions --------------------------------------------------------------------
 
-    def with_overrides(self, **changes: Any) -> "Scenario":
-        """A copy with top-level fields replaced (None means keep), validated again."""
-        data = self.to_dict()
-        data.update({k: v for k, v in changes.items() if v is not None})
-        return parse_scenario(data, source=f"{self.name} (overridden)")
+    def with_overrides(self, source: str | None = None, **changes: Any) -> "Scenario":
+        """A copy with top-level fields replaced (None means keep), validated again;
+        `source` names the overrides in error messages."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            return self
+        data = {**self.to_dict(), **changes}
+        return parse_scenario(data, source=source or f"{self.name} with overrides {changes}")
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -199,11 +247,20 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
     check_ids("cluster.proposers", s.cluster.proposers)
     check_ids("cluster.acceptors", s.cluster.acceptors)
     check_ids("cluster.learners", s.cluster.learners)
-    if s.protocol.strategy == "leader":
-        problems.append(("protocol.strategy", "'leader' is not available yet; use 'leaderless'"))
+    acceptors = len(s.acceptor_ids)
+    for phase, size in zip(("phase1", "phase2"), s.quorum_sizes, strict=True):
+        if size > acceptors:
+            problems.append((f"protocol.quorum.{phase}",
+                             f"must be at most the number of acceptors ({acceptors}), got {size}"))
+    p1, p2 = s.quorum_sizes
+    if p1 + p2 <= acceptors and not s.bugs.unsafe_quorum:
+        problems.append(("protocol.quorum", f"phase1 + phase2 must exceed the number of acceptors "
+                         f"({acceptors}) so that quorums intersect, got {p1} + {p2}; "
+                         "set bugs.unsafe_quorum = true to allow it"))
     if s.protocol.distinguished_learners is not None:
         check_ids("protocol.distinguished_learners", s.protocol.distinguished_learners)
-        outside = sorted(set(s.protocol.distinguished_learners) - set(s.learner_ids))
+        outside = sorted(set(s.protocol.distinguished_learners) - set(s.learner_ids) - set(
+            x for x in s.protocol.distinguished_learners if x >= n))
         if outside:
             problems.append(("protocol.distinguished_learners", f"must be learners, got {outside}"))
 
@@ -211,10 +268,12 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
         key = f"network.partitions[{i}]"
         if part.end is not None and part.end <= part.start:
             problems.append((f"{key}.end", f"must be after start ({part.start:g}), got {part.end:g}"))
+        for g, group in enumerate(part.groups):
+            check_ids(f"{key}.groups[{g}]", group)
         flat = [node for group in part.groups for node in group]
-        check_ids(f"{key}.groups", flat)
+        if len(flat) != len(set(flat)):
+            problems.append((f"{key}.groups", "a node may be in one group only"))
 
-    last_restart: dict[int, float] = {}
     for i, fault in enumerate(s.faults):
         key = f"faults[{i}]"
         if fault.node >= n:
@@ -222,10 +281,13 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
         if fault.restart_at is not None and fault.restart_at <= fault.crash_at:
             problems.append((f"{key}.restart_at",
                              f"must be after crash_at ({fault.crash_at:g}), got {fault.restart_at:g}"))
-        if fault.node in last_restart and fault.crash_at < last_restart[fault.node]:
-            problems.append((f"{key}.crash_at", f"node {fault.node} is still down from an earlier fault "
-                             f"(until {last_restart[fault.node]:g}), got {fault.crash_at:g}"))
-        last_restart[fault.node] = float("inf") if fault.restart_at is None else fault.restart_at
+    by_time = sorted(range(len(s.faults)), key=lambda i: (s.faults[i].node, s.faults[i].crash_at))
+    for i, j in zip(by_time, by_time[1:]):
+        a, b = s.faults[i], s.faults[j]
+        if a.node == b.node and (a.restart_at is None or b.crash_at < a.restart_at):
+            until = "it never restarts" if a.restart_at is None else f"until {a.restart_at:g}"
+            problems.append((f"faults[{j}].crash_at", f"node {b.node} is still down from faults[{i}] "
+                             f"({until}), got {b.crash_at:g}"))
 
     at = s.workload.propose_at
     if isinstance(at, list) and len(at) != len(s.cluster.proposers):
@@ -238,7 +300,8 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
 
 _ALL_KEYS = sorted({
     name
-    for model in (Scenario, Cluster, Partition, Network, Fault, Protocol, Workload)
+    for model in (Scenario, Cluster, Partition, Network, Fault, Protocol, Workload, QuorumSizes,
+                  Leader, Bugs)
     for name in model.model_fields
 } | {"dist", "value", "low", "high", "mean", "median", "sigma", "kind", "delay", "max", "base", "cap"})
 
@@ -270,8 +333,13 @@ def _describe(err: dict[str, Any], loc: list) -> tuple[str, str]:
     key = _key(loc)
     kind = err["type"]
     if kind == "extra_forbidden":
+        if loc[-1] in _ALL_KEYS:
+            return key, "unknown key in this table (it belongs in another one)"
         hint = difflib.get_close_matches(str(loc[-1]), _ALL_KEYS, n=1)
         return key, "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+    if kind == "union_tag_not_found":
+        tag = err["ctx"]["discriminator"].strip("'")
+        return key, f"needs a '{tag}' key"
     if kind == "missing":
         return key, "required key is missing"
     message = re.sub(r"^(Value error|Assertion failed), ", "", err["msg"])
@@ -291,7 +359,9 @@ _SHORTER = [
     ("input should be greater than or equal to", "must be >="),
     ("input should be greater than", "must be >"),
     ("input should be less than or equal to", "must be <="),
+    ("input should be a valid integer", "must be an integer"),
     ("input should be a valid", "must be a"),
+    (", got a number with a fractional part", ""),
     ("input should be", "must be"),
 ]
 
@@ -334,6 +404,8 @@ def _shape_fits(member: str | None, value: Any) -> bool:
         return False
     if isinstance(value, list):
         return member.startswith("list")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return not member.startswith("list") and ("float" in member or "int" in member)
     return False
 
 

@@ -163,6 +163,6 @@ def test_messages_are_conserved_once_the_run_settles():
     """Every copy sent is delivered or dropped: sent + duplicated = delivered + dropped."""
     rec = run(network={"loss": 0.3, "duplicate": 0.3}, horizon=30.0,
               faults=[{"node": 4, "crash_at": 0.01, "restart_at": 0.2}]).record
-    assert rec.chosen and not math.isnan(rec.decided_at)
+    assert rec.chosen and rec.learners_learned == 5  # all learned: nobody sends any more
     assert rec.messages_sent + rec.messages_duplicated == (
         rec.messages_delivered + rec.messages_dropped)

@@ -6,6 +6,7 @@ does: a value is chosen once a phase-2 quorum of acceptors has voted for it in o
 ballot (Paxos Made Simple, 2.1).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,9 @@ LEARNED_NEVER_CHANGES = "learned-value-never-changes"
 PROMISE_MONOTONIC = "promise-never-decreases"
 ACCEPTED_LE_PROMISED = "accepted-ballot-at-most-promised"
 ONE_VALUE_PER_BALLOT = "one-value-per-ballot"
+ACCEPTED_AT_OR_ABOVE_PROMISE = "accepts-only-at-or-above-promise"
+VOTE_NEVER_FORGOTTEN = "vote-never-forgotten"
+BALLOT_UNIQUE = "ballot-never-reused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +38,8 @@ class Violation:
 class SafetyChecker:
     __slots__ = (
         "phase2_quorum", "proposed", "chosen_value", "chosen_ballot", "chosen_at",
-        "highest_promise", "violations", "_promised", "_vote", "_ballot_value", "_voters",
-        "_learned",
+        "highest_promise", "violations", "on_chosen", "_promised", "_vote", "_ballot_value",
+        "_voters", "_learned", "_started",
     )  # fmt: skip
 
     def __init__(self, phase2_quorum: int, proposed: set[Any]):
@@ -46,34 +50,61 @@ class SafetyChecker:
         self.chosen_at = float("nan")
         self.highest_promise = NO_BALLOT
         self.violations: list[Violation] = []
+        self.on_chosen: Callable[[], None] | None = None  # told once, when a value is chosen
         self._promised: dict[int, Ballot] = {}
         self._vote: dict[int, tuple[Ballot, Any]] = {}
         self._ballot_value: dict[Ballot, Any] = {}
         self._voters: dict[Ballot, set[int]] = {}
         self._learned: dict[int, Any] = {}
+        self._started: dict[Ballot, int] = {}
 
     @property
     def chosen(self) -> bool:
         return self.chosen_ballot is not None
 
     def acceptor_step(self, node: int, st: AcceptorStorage, now: float) -> None:
-        """After an acceptor handled a message: check its state against its own past."""
+        """After an acceptor handled a message, or restarted: check its state against
+        its own past, and record a new vote in the ghost history."""
         before = self._promised.get(node, NO_BALLOT)
-        if st.promised < before:
-            self._violate(now, PROMISE_MONOTONIC,
-                          f"acceptor {node} promised {before}, now only {st.promised}")
-        self._promised[node] = st.promised
-        if st.promised > self.highest_promise:
-            self.highest_promise = st.promised
+        promised = st.promised
+        if promised != before:
+            if promised < before:
+                self._violate(now, PROMISE_MONOTONIC,
+                              f"acceptor {node} promised {before}, now only {promised}")
+            self._promised[node] = promised
+            if promised > self.highest_promise:
+                self.highest_promise = promised
         ballot = st.accepted_ballot
+        vote = self._vote.get(node)
+        if vote is not None and vote[0] == ballot and vote[1] == st.accepted_value:
+            return
+        last = NO_BALLOT if vote is None else vote[0]
+        self._vote[node] = (ballot, st.accepted_value)
+        if ballot < last:
+            self._violate(now, VOTE_NEVER_FORGOTTEN,
+                          f"acceptor {node} voted in {last}, now remembers only {ballot}")
+            return
         if ballot == NO_BALLOT:
             return
-        if ballot > st.promised:
+        if ballot < before:
+            self._violate(now, ACCEPTED_AT_OR_ABOVE_PROMISE,
+                          f"acceptor {node} accepted {ballot} after promising {before}")
+        if ballot > promised:
             self._violate(now, ACCEPTED_LE_PROMISED,
-                          f"acceptor {node} accepted {ballot} above its promise {st.promised}")
-        if self._vote.get(node) != (ballot, st.accepted_value):
-            self._vote[node] = (ballot, st.accepted_value)
-            self._record_vote(node, ballot, st.accepted_value, now)
+                          f"acceptor {node} accepted {ballot} above its promise {promised}")
+        self._record_vote(node, ballot, st.accepted_value, now)
+
+    def acceptors_promised_above(self, ballot: Ballot) -> int:
+        return sum(promised > ballot for promised in self._promised.values())
+
+    def ballot_started(self, node: int, ballot: Ballot, now: float) -> None:
+        """"No two proposals are ever issued with the same number" (2.5)."""
+        first = self._started.get(ballot)
+        if first is not None:
+            self._violate(now, BALLOT_UNIQUE, f"ballot {ballot} started by node {first}, "
+                          f"then again by node {node}")
+            return
+        self._started[ballot] = node
 
     def _record_vote(self, node: int, ballot: Ballot, value: Any, now: float) -> None:
         known = self._ballot_value.setdefault(ballot, value)
@@ -83,10 +114,12 @@ class SafetyChecker:
             return
         voters = self._voters.setdefault(ballot, set())
         voters.add(node)
-        if len(voters) < self.phase2_quorum:
-            return
+        if len(voters) != self.phase2_quorum:
+            return  # not yet, or this ballot's choice was already looked at
         if self.chosen_ballot is None:
             self.chosen_ballot, self.chosen_value, self.chosen_at = ballot, value, now
+            if self.on_chosen is not None:
+                self.on_chosen()
             if value not in self.proposed:
                 self._violate(now, CHOSEN_WAS_PROPOSED, f"{value!r} chosen in {ballot}, never proposed")
         elif value != self.chosen_value:

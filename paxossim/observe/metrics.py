@@ -22,7 +22,11 @@ class RunStats:
     crashes_mid_ballot: int = 0
     decided_at: float = math.nan
     first_preemption_at: float = math.nan
+    last_preemption_at: float = math.nan
     last_ballot_at: float = math.nan
+    messages_to_choose: float = math.nan
+    leader_changes: int = 0
+    leaderless_time: float = 0.0
     learned_at: dict[int, float] = field(default_factory=dict)
 
 
@@ -33,6 +37,10 @@ class RunRecord:
     scenario: str
     seed: int
     run: int
+    strategy: str
+    proposers: int
+    loss: float
+    bugs: str
     chosen: bool
     value: str | None
     chosen_at: float
@@ -42,12 +50,16 @@ class RunRecord:
     preemptions: int
     timeouts: int
     livelock: bool
+    dueling_time: float
+    leader_changes: int
+    leaderless_time: float
     adopted: int
     messages_sent: int
     messages_delivered: int
     messages_dropped: int
     messages_duplicated: int
     duplicates_delivered: int
+    messages_to_choose: float
     crashes: int
     crashes_mid_ballot: int
     learners_learned: int

@@ -22,8 +22,8 @@ class Acceptor:
     """Promises and accepts; never initiates anything.
 
     `vote_targets` are the learners that hear every vote (broadcast: all learners,
-    distinguished: the distinguished ones, poll: none); the ballot's proposer always
-    hears it too, so it knows when phase 2 has a quorum.
+    distinguished: the distinguished ones, poll: none); the proposer that sent the
+    accept request always hears it too, so it knows when phase 2 has a quorum.
     """
 
     __slots__ = ("storage", "nack", "vote_targets", "_vote_dsts")
@@ -65,7 +65,7 @@ class Acceptor:
             st.promised = msg.ballot
             st.accepted_ballot = msg.ballot
             st.accepted_value = msg.value
-            return [Send(self._vote_destinations(msg.ballot.node), Accepted(msg.ballot, msg.value))]
+            return [Send(self._vote_destinations(src), Accepted(msg.ballot, msg.value))]
         return self._refuse(src, msg.ballot)
 
     def on_poll(self, src: int) -> list:

@@ -39,10 +39,12 @@ class RoundStarted:
 
 @dataclass(frozen=True, slots=True)
 class RoundAbandoned:
-    """A proposer gave up `ballot`; `reason` is "nack" or "timeout"."""
+    """A proposer gave up `ballot` in `phase` (1 or 2); `reason` is "nack", "timeout",
+    or "deposed" (its node stopped believing it leads)."""
 
     ballot: Ballot
     reason: str
+    phase: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +68,11 @@ class Learned:
     """A learner learned that `value` is chosen."""
 
     value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class LeadershipChanged:
+    """The node started (`leading`) or stopped believing it is the leader."""
+
+    leading: bool
+    term: int

@@ -3,11 +3,10 @@
 from dataclasses import dataclass
 from typing import Any
 
-from paxossim.protocol.ballot import Ballot
 from paxossim.protocol.effects import Learned, Send, SetTimer
-from paxossim.protocol.messages import Accepted, Decide, Poll
+from paxossim.protocol.messages import Accepted, Ask, Decide, Poll
 
-POLL = "poll"
+POLL, CATCHUP = "poll", "catchup"
 
 
 @dataclass(slots=True)
@@ -24,10 +23,15 @@ class Learner:
     Three ways to hear the votes, after the paper: every acceptor tells every learner
     (`broadcast`); acceptors tell the distinguished learners, which tell the rest
     (`distinguished`); or the learner keeps asking the acceptors (`poll`).
+
+    Whatever the mode, messages get lost and learners crash, so a learner that has not
+    learned catches up every `catchup` seconds: it polls the acceptors and asks the
+    other learners (`peers`), any of which answers with the value if it knows it.
     """
 
     __slots__ = (
-        "storage", "phase2_quorum", "acceptors", "relay_to", "poll_interval", "_votes",
+        "storage", "phase2_quorum", "acceptors", "relay_to", "poll_interval", "peers",
+        "catchup", "mix_ballots", "_votes",
     )  # fmt: skip
 
     def __init__(
@@ -37,18 +41,29 @@ class Learner:
         acceptors: tuple[int, ...] = (),
         relay_to: tuple[int, ...] = (),
         poll_interval: float | None = None,
+        *,
+        peers: tuple[int, ...] = (),
+        catchup: float | None = None,
+        mix_ballots: bool = False,
     ):
         self.storage = storage
         self.phase2_quorum = phase2_quorum
         self.acceptors = acceptors
         self.relay_to = relay_to
         self.poll_interval = poll_interval
-        self._votes: dict[Ballot, set[int]] = {}
+        self.peers = peers
+        self.catchup = catchup
+        self.mix_ballots = mix_ballots  # bug switch: add up votes for a value across ballots
+        self._votes: dict[Any, set[int]] = {}
 
     def start(self) -> list:
-        if self.poll_interval is None or self.storage.learned:
+        """At boot and after a restart: start polling, arm the catch-up timer."""
+        if self.storage.learned:
             return []
-        return self.on_timer(POLL)
+        effects = self.on_timer(POLL) if self.poll_interval is not None else []
+        if self.catchup:
+            effects.append(SetTimer(CATCHUP, self.catchup))
+        return effects
 
     def handle(self, src: int, msg: object) -> list:
         kind = type(msg)
@@ -56,12 +71,21 @@ class Learner:
             return self.on_accepted(src, msg)
         if kind is Decide:
             return self._learn(msg.value)
+        if kind is Ask and self.storage.learned:
+            return [Send((src,), Decide(self.storage.value))]
         return []
 
     def on_timer(self, name: str) -> list:
-        if name != POLL or self.storage.learned:
+        if self.storage.learned:
             return []
-        return [Send(self.acceptors, Poll()), SetTimer(POLL, self.poll_interval)]
+        if name == POLL:
+            return [Send(self.acceptors, Poll()), SetTimer(POLL, self.poll_interval)]
+        if name == CATCHUP:
+            effects: list = [Send(self.acceptors, Poll())] if self.poll_interval is None else []
+            if self.peers:
+                effects.append(Send(self.peers, Ask()))
+            return [*effects, SetTimer(CATCHUP, self.catchup)]
+        return []
 
     def on_accepted(self, src: int, msg: Accepted) -> list:
         """"To learn that a value has been chosen, a learner must find out that a proposal
@@ -69,9 +93,10 @@ class Learner:
         different ballots are never added up."""
         if self.storage.learned:
             return []
-        voters = self._votes.get(msg.ballot)
+        key = msg.value if self.mix_ballots else msg.ballot
+        voters = self._votes.get(key)
         if voters is None:
-            voters = self._votes[msg.ballot] = set()
+            voters = self._votes[key] = set()
         voters.add(src)
         if len(voters) < self.phase2_quorum:
             return []

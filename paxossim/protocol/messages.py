@@ -59,3 +59,23 @@ class Decide:
 @dataclass(frozen=True, slots=True)
 class Poll:
     """A learner asks an acceptor what it has accepted (answered with `Accepted`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """A learner that missed the choice asks another learner (answered with `Decide`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """The leader's "I am alive and lead in `term`", sent to the other proposer nodes."""
+
+    term: int
+    leader: int
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """A proposer that does not lead hands its value to the one it believes leads."""
+
+    value: Any

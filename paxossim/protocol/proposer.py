@@ -27,6 +27,7 @@ class ProposerStorage:
     (2.3), so that after a restart it never reuses a number."""
 
     round: int = 0
+    decided: bool = False  # it saw a quorum accept its proposal: nothing left to do
 
 
 class Proposer:
@@ -40,7 +41,8 @@ class Proposer:
 
     __slots__ = (
         "node", "value", "acceptors", "quorums", "retry_timeout", "backoff", "storage",
-        "state", "ballot", "highest_seen", "attempts", "_promises", "_votes",
+        "ignore_accepted", "ballot_node", "state", "ballot", "highest_seen", "attempts",
+        "_promises", "_votes",
     )  # fmt: skip
 
     def __init__(
@@ -52,8 +54,13 @@ class Proposer:
         retry_timeout: float,
         backoff: Callable[[int], float],
         storage: ProposerStorage,
+        *,
+        ignore_accepted: bool = False,
+        ballot_node: int | None = None,
     ):
         self.node = node
+        self.ignore_accepted = ignore_accepted  # bug switch: phase 2 keeps the own value
+        self.ballot_node = node if ballot_node is None else ballot_node  # bug: shared ballots
         self.value = value
         self.acceptors = acceptors
         self.quorums = quorums
@@ -69,11 +76,26 @@ class Proposer:
 
     # -- entry points -------------------------------------------------------------------
 
-    def start(self) -> list:
-        """Begin proposing (the client's request arrived, or the node restarted)."""
+    def start(self, value: Any = None) -> list:
+        """Begin proposing (the client's request arrived, or the node restarted), with
+        `value` instead of the own one if given (a value handed over to a leader)."""
+        if self.storage.decided:
+            self.state = DONE
         if self.state != IDLE:
             return []
+        if value is not None:
+            self.value = value
         return self._new_round()
+
+    def pause(self) -> list:
+        """Stop running ballots for now (the node no longer believes it leads)."""
+        if self.state == DONE:
+            return []
+        effects: list = []
+        if self.state in (PHASE1, PHASE2):
+            effects.append(RoundAbandoned(self.ballot, "deposed", self._phase))
+        self.state = IDLE
+        return [*effects, CancelTimer(RETRY), CancelTimer(BACKOFF)]
 
     def stop(self) -> list:
         """A co-located learner knows a value is chosen: nothing is left to do."""
@@ -99,6 +121,10 @@ class Proposer:
             return self._new_round()
         return []
 
+    @property
+    def _phase(self) -> int:
+        return 2 if self.state == PHASE2 else 1
+
     # -- phase 1 ------------------------------------------------------------------------
 
     def _new_round(self) -> list:
@@ -106,7 +132,7 @@ class Proposer:
         of some set of acceptors": here, to every acceptor."""
         rnd = max(self.storage.round, self.highest_seen) + 1
         self.storage.round = rnd
-        self.ballot = Ballot(rnd, self.node)
+        self.ballot = Ballot(rnd, self.ballot_node)
         self.state = PHASE1
         self._promises = {}
         self._votes = set()
@@ -131,7 +157,7 @@ class Proposer:
             return []
         highest = max(self._promises.values(), key=lambda p: p.accepted_ballot)
         effects: list = []
-        if highest.accepted_ballot == NO_BALLOT:
+        if highest.accepted_ballot == NO_BALLOT or self.ignore_accepted:
             value = self.value
         else:
             value = highest.accepted_value
@@ -150,6 +176,7 @@ class Proposer:
         if len(self._votes) < self.quorums.phase2:
             return []
         self.state = DONE
+        self.storage.decided = True
         return [CancelTimer(RETRY), Decided(msg.ballot, msg.value)]
 
     # -- giving up a round --------------------------------------------------------------
@@ -164,10 +191,9 @@ class Proposer:
     def _abandon(self, reason: str) -> list:
         """"The proposer should then abandon its proposal" and, to still get a value
         chosen, try again with a higher number after its backoff."""
-        abandoned = self.ballot
+        effects: list = [RoundAbandoned(self.ballot, reason, self._phase), CancelTimer(RETRY)]
         self.state = IDLE
         self.attempts += 1
-        effects: list = [RoundAbandoned(abandoned, reason), CancelTimer(RETRY)]
         delay = self.backoff(self.attempts)
         if delay > 0:
             effects.append(SetTimer(BACKOFF, delay))

@@ -17,6 +17,8 @@ from paxossim.observe.trace import Trace
 from paxossim.scenario import Network as NetworkSpec
 from paxossim.sim.rng import Draws, Lazy, uniforms
 
+DELAYS, LOSSES, DUPLICATES = 0, 1, 2  # sub-streams of the network's stream
+
 if TYPE_CHECKING:
     from paxossim.sim.node import Node
 
@@ -48,11 +50,13 @@ class Partitions:
 class Network:
     __slots__ = (
         "env", "nodes", "stats", "trace", "loss", "duplicate", "partitions", "_delay",
-        "_uniform", "_deliver_cb", "_copy_cb", "_plain",
+        "_lose", "_duplicate", "_partitioned", "_deliver_cb", "_copy_cb", "_plain",
     )  # fmt: skip
 
     def __init__(self, env: simpy.Environment, spec: NetworkSpec, horizon: float,
-                 rng: Callable[[], np.random.Generator], stats: RunStats, trace: Trace | None):
+                 rng: Callable[[int], np.random.Generator], stats: RunStats, trace: Trace | None):
+        """`rng(k)` makes the Generator of sub-stream k: delays, losses and duplications
+        each draw from their own, so a change of the loss rate leaves every delay alone."""
         self.env = env
         self.nodes: list[Node] = []
         self.stats = stats
@@ -60,15 +64,16 @@ class Network:
         self.loss = spec.loss
         self.duplicate = spec.duplicate
         self.partitions = Partitions(spec, horizon)
-        shared = Lazy(rng)  # one Generator behind both kinds of draw
+        self._partitioned = bool(self.partitions)
         if spec.delay.dist == "constant":
             self._delay = functools.partial(float, spec.delay.value)
         else:
-            self._delay = Draws(spec.delay.sample, shared.get)
-        self._uniform = uniforms(shared.get)
+            self._delay = Draws(spec.delay.sample, Lazy(lambda: rng(DELAYS)).get)
+        self._lose = uniforms(Lazy(lambda: rng(LOSSES)).get)
+        self._duplicate = uniforms(Lazy(lambda: rng(DUPLICATES)).get)
         self._deliver_cb = self._deliver
         self._copy_cb = self._deliver_copy
-        self._plain = not (self.loss or self.duplicate or self.partitions or trace is not None)
+        self._plain = not (self.loss or self.duplicate or self._partitioned or trace is not None)
 
     def send(self, src: int, dsts: tuple[int, ...], msg: Any) -> None:
         self.stats.messages_sent += len(dsts)
@@ -81,14 +86,14 @@ class Network:
         for dst in dsts:
             if trace is not None:
                 trace.record(now, "send", src, dst, msg)
-            if self.partitions and self.partitions.cut(src, dst, now):
+            if self._partitioned and self.partitions.cut(src, dst, now):
                 self._drop(src, dst, msg, "partition")
                 continue
-            if self.loss and self._uniform() < self.loss:
+            if self.loss and self._lose() < self.loss:
                 self._drop(src, dst, msg, "loss")
                 continue
             self.env.timeout(self._delay(), (src, dst, msg)).callbacks.append(self._deliver_cb)
-            if self.duplicate and self._uniform() < self.duplicate:
+            if self.duplicate and self._duplicate() < self.duplicate:
                 self.stats.messages_duplicated += 1
                 if trace is not None:
                     trace.record(now, "duplicate", src, dst, msg)

@@ -1,59 +1,72 @@
 """A process of the cluster: hosts roles, turns their effects into sends and timers.
 
 A crash stops delivery and kills the node's timers; the roles' volatile state goes with
-them. A restart builds fresh roles on the same stable storage objects, which are all
-that survives (a bug switch may make even those forgetful).
+them. A restart builds fresh roles on the node's stable storage, which is all that
+survives (a bug switch may make even that forgetful).
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from paxossim.protocol import (
     Accept,
     Accepted,
-    Acceptor,
+    AcceptorStorage,
     CancelTimer,
     Decide,
     Decided,
     Learned,
-    Learner,
+    LearnerStorage,
     Nack,
     Poll,
     Prepare,
     Promise,
-    Proposer,
+    ProposerStorage,
     RoundAbandoned,
     RoundStarted,
     Send,
     SetTimer,
     ValueAdopted,
 )
+from paxossim.protocol.effects import LeadershipChanged
+from paxossim.protocol.election import ElectorStorage
+from paxossim.protocol.messages import Ask, Forward, Heartbeat
 
 if TYPE_CHECKING:
     from paxossim.sim.world import World
 
-RoleFactory = Callable[["Node"], tuple[Proposer | None, Acceptor | None, Learner | None]]
-
 _TO_ACCEPTOR = frozenset({Prepare, Accept, Poll})
-_TO_PROPOSER = frozenset({Promise, Nack, Accepted})
-_TO_LEARNER = frozenset({Accepted, Decide})
+_TO_PROPOSER = frozenset({Promise, Nack, Accepted, Heartbeat, Forward})
+_TO_LEARNER = frozenset({Accepted, Decide, Ask})
+
+
+@dataclass(slots=True)
+class Storage:
+    """A node's stable storage, one part per role it hosts."""
+
+    proposer: ProposerStorage | None = None
+    acceptor: AcceptorStorage | None = None
+    learner: LearnerStorage | None = None
+    elector: ElectorStorage | None = None
 
 
 class Node:
     __slots__ = (
-        "id", "world", "network", "up", "make_roles", "storage", "proposer", "acceptor", "learner",
-        "_timers",
+        "id", "world", "network", "up", "make_roles", "storage", "proposer", "acceptor",
+        "learner", "_timers",
     )  # fmt: skip
 
-    def __init__(self, node_id: int, world: "World", make_roles: RoleFactory, storage: tuple):
+    def __init__(self, node_id: int, world: "World", storage: Storage,
+                 make_roles: Callable[["Node", bool], tuple]):
         self.id = node_id
         self.world = world
         self.network = world.network
-        self.make_roles = make_roles
-        self.storage = storage  # the roles' stable storage: survives crashes
+        self.storage = storage
+        self.make_roles = make_roles  # (node, restarted) -> (proposer, acceptor, learner)
         self.up = True
         self._timers: dict[tuple[Any, str], int] = {}
-        self.proposer, self.acceptor, self.learner = make_roles(self)
+        self.proposer, self.acceptor, self.learner = make_roles(self, False)
 
     # -- inputs -------------------------------------------------------------------------
 
@@ -70,13 +83,19 @@ class Node:
         if kind in _TO_LEARNER and self.learner is not None:
             self.apply(self.learner, self.learner.handle(src, msg))
 
+    def boot(self) -> None:
+        """Roles that act on their own from the start: an elector, a polling learner."""
+        if not self.up:
+            return
+        boot = getattr(self.proposer, "boot", None)
+        if boot is not None:
+            self.apply(self.proposer, boot())
+        if self.learner is not None:
+            self.apply(self.learner, self.learner.start())
+
     def start_proposing(self) -> None:
         if self.up and self.proposer is not None:
             self.apply(self.proposer, self.proposer.start())
-
-    def start_learning(self) -> None:
-        if self.up and self.learner is not None:
-            self.apply(self.learner, self.learner.start())
 
     def _fire(self, event: Any) -> None:
         role, name, token = event._value
@@ -99,9 +118,9 @@ class Node:
         if self.up:
             return
         self.up = True
-        self.proposer, self.acceptor, self.learner = self.make_roles(self)
+        self.proposer, self.acceptor, self.learner = self.make_roles(self, True)
         self.world.on_restart(self)
-        self.start_learning()
+        self.boot()
 
     # -- effects ------------------------------------------------------------------------
 
@@ -137,4 +156,5 @@ _APPLY: dict[type, Callable[[Node, Any, Any], None]] = {
     RoundAbandoned: Node._report,
     ValueAdopted: Node._report,
     Decided: Node._report,
+    LeadershipChanged: Node._report,
 }

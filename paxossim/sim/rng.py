@@ -13,6 +13,7 @@ NETWORK = 0
 FAULTS = 1
 WORKLOAD = 2
 BACKOFF = 3  # one stream per proposer node: (BACKOFF, node)
+ELECTION = 4  # one stream per proposer node: (ELECTION, node)
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:

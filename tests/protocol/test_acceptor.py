@@ -276,12 +276,13 @@ def test_vote_destinations_follow_each_ballots_proposer():
     ]
 
 
-def test_vote_goes_to_the_ballots_proposer_not_to_a_relaying_sender():
-    """The vote tells the proposer of the ballot that phase 2 has a quorum: it goes to the
-    ballot's node even if the accept request was delivered by someone else."""
+def test_vote_goes_to_the_sender_of_the_accept_request():
+    """The proposer that sent the accept request hears the vote, so it knows when phase 2
+    has a quorum - even when the ballot's number names another node (the vote follows
+    the request, not the number)."""
     a = make(vote_targets=(L1,))
     b = Ballot(1, P1)
-    assert a.handle(P2, Accept(b, "x")) == [Send((P1, L1), Accepted(b, "x"))]
+    assert a.handle(P2, Accept(b, "x")) == [Send((P2, L1), Accepted(b, "x"))]
 
 
 # -- polls ---------------------------------------------------------------------------

@@ -1,0 +1,82 @@
+"""The distinguished proposer: "a distinguished proposer is selected as the only one to
+try issuing proposals" (Paxos Made Simple, 2.4).
+
+Wraps a node's Proposer and Elector. Only while its node believes it leads does the
+proposer run ballots; otherwise the node hands its value to the leader it believes in,
+and hands it again whenever it comes to believe in another leader.
+"""
+
+from typing import Any
+
+from paxossim.protocol.effects import Send
+from paxossim.protocol.election import ELECTION, HEARTBEAT, Elector
+from paxossim.protocol.messages import Forward, Heartbeat
+from paxossim.protocol.proposer import Proposer
+
+
+class DistinguishedProposer:
+    __slots__ = ("proposer", "elector", "submitted", "forwarded", "done")
+
+    def __init__(self, proposer: Proposer, elector: Elector):
+        self.proposer = proposer
+        self.elector = elector
+        self.submitted = False  # the node's own value is ready to be proposed
+        self.forwarded: Any = None  # the first value another node handed over
+        self.done = False
+
+    @property
+    def storage(self):
+        return self.proposer.storage
+
+    def boot(self) -> list:
+        return self._after(self.elector.leader, False, self.elector.start())
+
+    def start(self) -> list:
+        """The node's own value is ready: propose it if leading, else hand it over."""
+        self.submitted = True
+        if self.elector.leading:
+            return self.proposer.start(self.proposer.value)
+        return self._forward()
+
+    def stop(self) -> list:
+        self.done = True
+        return self.proposer.stop()
+
+    def handle(self, src: int, msg: object) -> list:
+        kind = type(msg)
+        if kind is Heartbeat:
+            was, leading = self.elector.leader, self.elector.leading
+            return self._after(was, leading, self.elector.on_heartbeat(msg))
+        if kind is Forward:
+            if self.forwarded is None:
+                self.forwarded = msg.value
+            if self.elector.leading and not self.submitted:
+                return self.proposer.start(msg.value)
+            return []
+        return self.proposer.handle(src, msg)
+
+    def on_timer(self, name: str) -> list:
+        if name in (ELECTION, HEARTBEAT):
+            was, leading = self.elector.leader, self.elector.leading
+            return self._after(was, leading, self.elector.on_timer(name))
+        return self.proposer.on_timer(name)
+
+    def _after(self, was: int | None, was_leading: bool, effects: list) -> list:
+        """React to what the elector now believes."""
+        if self.done:
+            return effects
+        if self.elector.leading and not was_leading:
+            value = self.proposer.value if self.submitted else self.forwarded
+            if value is not None:
+                effects.extend(self.proposer.start(value))
+        elif was_leading and not self.elector.leading:
+            effects.extend(self.proposer.pause())
+        if self.elector.leader != was and not self.elector.leading:
+            effects.extend(self._forward())
+        return effects
+
+    def _forward(self) -> list:
+        leader = self.elector.leader
+        if self.done or not self.submitted or leader is None:
+            return []
+        return [Send((leader,), Forward(self.proposer.value))]
