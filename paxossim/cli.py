@@ -10,12 +10,23 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from paxossim.experiment import run_batch
-from paxossim.results import RUNS_FILE, write_results
+import pandas as pd
+
+from paxossim.experiment import compare, run_batch
+from paxossim.plots import comparison_figure
+from paxossim.results import (
+    COMPARISON_FIGURE,
+    COMPARISON_FILE,
+    RUNS_FILE,
+    write_comparison,
+    write_results,
+)
 from paxossim.scenario import Scenario, ScenarioError, load_scenario
-from paxossim.summary import format_summary, summarize
+from paxossim.sim.world import simulate
+from paxossim.summary import format_comparison, format_summary, summarize
 
 EXIT_OK, EXIT_UNSAFE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EVENTS_BEFORE_VIOLATION = 15
 
 
 def _positive_int(text: str) -> int:
@@ -59,6 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="worker processes (default 1; 0: one per core)")
     run.add_argument("--trace", action="store_true", help="also write events.parquet")
 
+    compare = sub.add_parser("compare", help="run scenarios on the same seeds and compare them")
+    compare.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files")
+    compare.add_argument("--runs", type=_positive_int, help="runs per scenario (default: the "
+                         "first file's)")
+    compare.add_argument("--seed", type=_non_negative_int, help="base seed for all (default: "
+                         "the first file's)")
+    compare.add_argument("--out", default="results/comparison",
+                         help="folder for comparison.parquet, runs.parquet and comparison.png "
+                              "(default: results/comparison)")
+    compare.add_argument("--workers", type=int, default=1,
+                         help="worker processes (default 1; 0: one per core)")
+
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     return parser
@@ -75,7 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             for path, scenario in zip(args.scenarios, scenarios, strict=True):
                 print(f"{path}: ok ({scenario.name})")
             return EXIT_OK
-        return _run(args, dict(zip(args.scenarios, scenarios, strict=True)))
+        by_path = dict(zip(args.scenarios, scenarios, strict=True))
+        if args.command == "compare":
+            return _compare(args, by_path)
+        return _run(args, by_path)
     except ScenarioError as exc:  # an override made a scenario invalid
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -89,13 +115,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _load_all(paths: list[str]) -> tuple[list[Scenario], list[str]]:
-    """Load every file first, so a bad one is reported before any run starts."""
+    """Load every file first, so a bad one is reported before any run starts; warn of
+    scenarios that break Paxos on purpose."""
     scenarios, problems = [], []
     for path in paths:
         try:
-            scenarios.append(load_scenario(path))
+            scenario = load_scenario(path)
         except ScenarioError as exc:
             problems.append(str(exc))
+            continue
+        scenarios.append(scenario)
+        for warning in scenario.warnings:
+            print(f"warning: {path}: {warning}", file=sys.stderr)
     return scenarios, problems
 
 
@@ -111,12 +142,53 @@ def _run(args: argparse.Namespace, scenarios: dict[str, Scenario]) -> int:
             print(format_summary(row))
         print(f"  results         {Path(folder) / RUNS_FILE}")
         bad = batch.runs[batch.runs["safety_violations"] > 0]
-        unsafe.extend((path, row) for _, row in bad.iterrows())
-    for path, row in unsafe:
-        print(f"SAFETY VIOLATION in {row['scenario']}, seed {row['seed']}: {row['violation']}\n"
-              f"  reproduce: paxossim run {path} --seed {row['seed']} --runs 1 --trace",
-              file=sys.stderr)
+        if len(bad):
+            unsafe.append((path, scenario, bad))
+    for path, scenario, bad in unsafe:
+        print(violation_report(path, scenario, bad), file=sys.stderr)
     return EXIT_UNSAFE if unsafe else EXIT_OK
+
+
+def _compare(args: argparse.Namespace, scenarios: dict[str, Scenario]) -> int:
+    names = [s.name for s in scenarios.values()]
+    if len(set(names)) != len(names):
+        print(f"paxossim compare: scenario names must be distinct, got {names}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    batches = compare(list(scenarios.values()), args.runs, args.seed, args.workers)
+    runs = pd.concat([b.runs for b in batches], ignore_index=True)
+    table = summarize(runs)
+    folder = write_comparison(runs, table, comparison_figure(runs), args.out)
+    first = batches[0].scenario
+    print(f"{len(batches)} scenarios, {first.runs} runs each on seeds {first.seed}.."
+          f"{first.seed + first.runs - 1}")
+    print(format_comparison(table))
+    print(f"results: {folder / COMPARISON_FILE}, {folder / RUNS_FILE}, {folder / COMPARISON_FIGURE}")
+    unsafe = [(path, b) for path, b in zip(scenarios, batches, strict=True)
+              if (b.runs["safety_violations"] > 0).any()]
+    for path, batch in unsafe:
+        bad = batch.runs[batch.runs["safety_violations"] > 0]
+        print(violation_report(path, batch.scenario, bad), file=sys.stderr)
+    return EXIT_UNSAFE if unsafe else EXIT_OK
+
+
+def violation_report(path: str, scenario: Scenario, bad: pd.DataFrame, shown: int = 20) -> str:
+    """Which seeds broke which invariant, and the events that led to the first break."""
+    seeds = ", ".join(str(s) for s in bad["seed"].head(shown))
+    more = f" and {len(bad) - shown} more" if len(bad) > shown else ""
+    first = bad.iloc[0]
+    result = simulate(scenario, int(first["seed"]), trace=True)
+    violation = result.violations[0]
+    events = result.trace[(result.trace["time"] <= violation.time)
+                          & (result.trace["event"] != "send")].tail(EVENTS_BEFORE_VIOLATION)
+    lines = [
+        f"SAFETY VIOLATION in {scenario.name}: {len(bad)} of {scenario.runs} runs, "
+        f"seeds {seeds}{more}",
+        f"  first: seed {first['seed']}: {violation}",
+        f"  the last {len(events)} events before it (sends left out):",
+        *("    " + line for line in events.to_string(index=False).splitlines()),
+        f"  reproduce: paxossim run {path} --seed {first['seed']} --runs 1 --trace",
+    ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,20 @@ def run_batch(
     return Batch(scenario, runs_frame(rows), events)
 
 
+def compare(scenarios: list[Scenario], runs: int | None = None, seed: int | None = None,
+            workers: int = 1) -> list[Batch]:
+    """Run every scenario on the same seeds (default: the first scenario's runs and seed),
+    so that differences come from the scenarios, not the draws: each component's draws
+    come from its own stream, and the compared runs meet the same delays where they send
+    the same messages."""
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise ValueError(f"scenario names must be distinct to compare, got {names}")
+    runs = runs if runs is not None else scenarios[0].runs
+    seed = seed if seed is not None else scenarios[0].seed
+    return [run_batch(s, runs, seed, workers) for s in scenarios]
+
+
 def runs_frame(rows: list[dict]) -> pd.DataFrame:
     """The table of runs with stable column order and dtypes, whatever the rows."""
     df = pd.DataFrame.from_records(rows, columns=RUN_COLUMNS)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from matplotlib.figure import Figure
 
 from paxossim.experiment import Batch
 from paxossim.scenario import Scenario
@@ -21,6 +22,8 @@ from paxossim.scenario import Scenario
 RUNS_FILE = "runs.parquet"
 EVENTS_FILE = "events.parquet"
 SCENARIO_FILE = "scenario.toml"
+COMPARISON_FILE = "comparison.parquet"
+COMPARISON_FIGURE = "comparison.png"
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -62,6 +65,17 @@ def write_results(batch: Batch, out: str | Path) -> Path:
     if batch.events is not None:
         write_table(batch.events, folder / EVENTS_FILE, scenario)
     write_table(batch.runs, folder / RUNS_FILE, scenario)
+    return folder
+
+
+def write_comparison(runs: pd.DataFrame, table: pd.DataFrame, figure: Figure, out: str | Path
+                     ) -> Path:
+    """`<out>/comparison.parquet` (one row per scenario), `<out>/runs.parquet` (every run
+    of every scenario) and `<out>/comparison.png`; returns the folder."""
+    folder = Path(out)
+    write_table(table, folder / COMPARISON_FILE)
+    write_table(runs, folder / RUNS_FILE)
+    atomic_write(folder / COMPARISON_FIGURE, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
     return folder
 
 

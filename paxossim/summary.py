@@ -6,31 +6,38 @@ import pandas as pd
 PERCENTILES = (50, 90, 99)
 
 
+def _percentile(values: pd.Series, p: float) -> float:
+    """Empirical (inverted CDF): a value some run really had; NaN for no runs."""
+    return float(np.percentile(values, p, method="inverted_cdf")) if len(values) else np.nan
+
+
 def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per scenario: chosen and livelock shares, ballots and latency percentiles
-    (over the runs that chose / learned), messages per run, safety violations.
-
-    Percentiles are empirical (inverted CDF): each is a value some run really had."""
+    (over the runs that chose / learned), messages per run and per decision, safety."""
     rows = []
     for name, df in runs.groupby("scenario", sort=False):
+        chosen = df[df["chosen"]]
         row = {
             "scenario": name,
+            "strategy": df["strategy"].iloc[0],
+            "proposers": int(df["proposers"].iloc[0]),
             "runs": len(df),
             "chosen_pct": 100.0 * df["chosen"].mean(),
             "learned_pct": 100.0 * df["learned_at"].notna().mean(),
             "livelock_pct": 100.0 * df["livelock"].mean(),
+            "ballots_mean": df["ballots"].mean(),
             "messages_mean": df["messages_sent"].mean(),
+            "messages_per_decision": chosen["messages_to_choose"].mean() if len(chosen) else np.nan,
+            "unsafe_runs": int((df["safety_violations"] > 0).sum()),
             "safety_violations": int(df["safety_violations"].sum()),
         }
         for col, values in (
             ("ballots", df["ballots"]),
-            ("chosen_at", df["chosen_at"].dropna()),
+            ("chosen_at", chosen["chosen_at"]),
             ("learned_at", df["learned_at"].dropna()),
         ):
             for p in PERCENTILES:
-                row[f"{col}_p{p}"] = (
-                    float(np.percentile(values, p, method="inverted_cdf")) if len(values) else np.nan
-                )
+                row[f"{col}_p{p}"] = _percentile(values, p)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -41,13 +48,32 @@ def _ms(seconds: float) -> str:
 
 def format_summary(row: pd.Series) -> str:
     pct = " ".join(f"p{p} {{}}" for p in PERCENTILES)
+    unsafe = f" (in {row['unsafe_runs']} runs)" if row["unsafe_runs"] else ""
     lines = [
         f"{row['scenario']}: {row['runs']} runs",
-        f"  chosen {row['chosen_pct']:.1f}%   learned by all {row['learned_pct']:.1f}%   "
-        f"livelock {row['livelock_pct']:.1f}%   safety violations {row['safety_violations']}",
+        f"  chosen {row['chosen_pct']:.1f}%   learned by all up {row['learned_pct']:.1f}%   "
+        f"livelock {row['livelock_pct']:.1f}%   safety violations {row['safety_violations']}{unsafe}",
         "  ballots         " + pct.format(*(f"{row[f'ballots_p{p}']:g}" for p in PERCENTILES)),
         "  time to choose  " + pct.format(*(_ms(row[f"chosen_at_p{p}"]) for p in PERCENTILES)),
         "  time to learn   " + pct.format(*(_ms(row[f"learned_at_p{p}"]) for p in PERCENTILES)),
         f"  messages/run    {row['messages_mean']:.1f}",
     ]
     return "\n".join(lines)
+
+
+def format_comparison(table: pd.DataFrame) -> str:
+    """The comparison as one aligned text table, times in milliseconds."""
+    view = pd.DataFrame({
+        "scenario": table["scenario"],
+        "strategy": table["strategy"],
+        "prop": table["proposers"],
+        "chosen%": table["chosen_pct"].map("{:.1f}".format),
+        "livelock%": table["livelock_pct"].map("{:.1f}".format),
+        "ballots": table["ballots_mean"].map("{:.2f}".format),
+        "ballots p99": table["ballots_p99"].map("{:g}".format),
+        **{f"choose p{p} ms": (table[f"chosen_at_p{p}"] * 1e3).map("{:.1f}".format)
+           for p in PERCENTILES},
+        "msgs/decision": table["messages_per_decision"].map("{:.1f}".format),
+        "unsafe": table["unsafe_runs"],
+    })
+    return view.to_string(index=False)
