@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for path, scenario in zip(args.scenarios, scenarios, strict=True):
                 print(f"{path}: ok ({scenario.name})")
             return EXIT_OK
-        by_path = dict(zip(args.scenarios, scenarios, strict=True))
+        by_path = list(zip(args.scenarios, scenarios, strict=True))
         if args.command == "compare":
             return _compare(args, by_path)
         return _run(args, by_path)
@@ -130,9 +130,9 @@ def _load_all(paths: list[str]) -> tuple[list[Scenario], list[str]]:
     return scenarios, problems
 
 
-def _run(args: argparse.Namespace, scenarios: dict[str, Scenario]) -> int:
+def _run(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int:
     unsafe = []
-    for path, scenario in scenarios.items():
+    for path, scenario in scenarios:
         scenario = scenario.with_overrides(
             runs=args.runs, seed=args.seed, horizon=args.horizon,
             source=f"{path} with the command line's options")
@@ -149,12 +149,12 @@ def _run(args: argparse.Namespace, scenarios: dict[str, Scenario]) -> int:
     return EXIT_UNSAFE if unsafe else EXIT_OK
 
 
-def _compare(args: argparse.Namespace, scenarios: dict[str, Scenario]) -> int:
-    names = [s.name for s in scenarios.values()]
+def _compare(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int:
+    names = [s.name for _, s in scenarios]
     if len(set(names)) != len(names):
         print(f"paxossim compare: scenario names must be distinct, got {names}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    batches = compare(list(scenarios.values()), args.runs, args.seed, args.workers)
+    batches = compare([s for _, s in scenarios], args.runs, args.seed, args.workers)
     runs = pd.concat([b.runs for b in batches], ignore_index=True)
     table = summarize(runs)
     folder = write_comparison(runs, table, comparison_figure(runs), args.out)
@@ -163,7 +163,7 @@ def _compare(args: argparse.Namespace, scenarios: dict[str, Scenario]) -> int:
           f"{first.seed + first.runs - 1}")
     print(format_comparison(table))
     print(f"results: {folder / COMPARISON_FILE}, {folder / RUNS_FILE}, {folder / COMPARISON_FIGURE}")
-    unsafe = [(path, b) for path, b in zip(scenarios, batches, strict=True)
+    unsafe = [(path, b) for (path, _), b in zip(scenarios, batches, strict=True)
               if (b.runs["safety_violations"] > 0).any()]
     for path, batch in unsafe:
         bad = batch.runs[batch.runs["safety_violations"] > 0]

@@ -51,8 +51,9 @@ class NumpyChooser:
 
 
 def scenario_data(c: Chooser, horizon: float = 3.0) -> dict:
-    """A scenario dict: 1-9 nodes, 1-5 proposers, every delay distribution, loss up to
-    0.6, duplication up to 0.5, crashes with and without restarts, partitions."""
+    """A scenario dict: 1-9 nodes, 1-5 proposers, both strategies, every delay
+    distribution, loss up to 0.6, duplication up to 0.5, crashes with and without
+    restarts, partitions, intersecting quorums of any sizes, every learning mode."""
     n = c.int(1, 9)
     nodes = list(range(n))
     mean = c.pick([0.002, 0.01, 0.03])
@@ -82,13 +83,28 @@ def scenario_data(c: Chooser, horizon: float = 3.0) -> dict:
         {"kind": "random", "max": 0.05},
         {"kind": "exponential", "base": 0.01, "cap": 0.2},
     ])
+    acceptors = c.pick(["all", c.subset(nodes, 1)])
+    count = n if acceptors == "all" else len(acceptors)
+    phase1 = c.int(1, count)  # any sizes that intersect: Flexible Paxos
+    phase2 = c.int(count - phase1 + 1, count)
+    protocol = {
+        "strategy": c.pick(["leaderless", "leader"]),
+        "retry_timeout": c.pick([0.02, 0.05, 0.1]),
+        "backoff": backoff,
+        "nack": c.pick([True, False]),
+        "learning": c.pick(["broadcast", "distinguished", "poll"]),
+        "catchup": c.pick([0.0, 0.2, 1.0]),
+        "quorum": c.pick([{}, {"phase1": phase1, "phase2": phase2}]),
+        "leader": {"heartbeat": c.pick([0.01, 0.05]), "timeout": c.pick([0.03, 0.1, 0.25]),
+                   "timeout_jitter": c.pick([0.0, 0.05, 0.25])},
+    }
     return {
         "name": "drawn",
         "horizon": horizon,
         "cluster": {
             "nodes": n,
             "proposers": proposers,
-            "acceptors": c.pick(["all", c.subset(nodes, 1)]),
+            "acceptors": acceptors,
             "learners": c.pick(["all", c.subset(nodes, 1)]),
         },
         "network": {
@@ -98,12 +114,7 @@ def scenario_data(c: Chooser, horizon: float = 3.0) -> dict:
             "partitions": partitions,
         },
         "faults": faults,
-        "protocol": {
-            "retry_timeout": c.pick([0.02, 0.05, 0.1]),
-            "backoff": backoff,
-            "nack": c.pick([True, False]),
-            "learning": c.pick(["broadcast", "distinguished", "poll"]),
-        },
+        "protocol": protocol,
         "workload": {"propose_at": [c.float(0.0, 0.05) for _ in proposers]},
     }
 

@@ -60,6 +60,7 @@ def test_the_sweep_takes_the_dangerous_paths():
         "crash mid-ballot": np.mean([r.crashes_mid_ballot > 0 for r in records]),
         "not chosen": np.mean([not r.chosen for r in records]),
         "chosen": np.mean([r.chosen for r in records]),
+        "leader changed": np.mean([r.leader_changes > 0 for r in records]),
     }
     for path, fraction in share.items():
         assert fraction >= 0.1, f"only {fraction:.1%} of runs: {path}"
