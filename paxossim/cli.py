@@ -13,11 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from paxossim.experiment import compare, run_batch
-from paxossim.plots import comparison_figure
+from paxossim.plots import LATENCY_COLUMNS, comparison_figure, latency, livelock, rounds, spacetime
 from paxossim.results import (
     COMPARISON_FIGURE,
     COMPARISON_FILE,
     RUNS_FILE,
+    read_runs,
+    save_figure,
     write_comparison,
     write_results,
 )
@@ -27,6 +29,7 @@ from paxossim.summary import format_comparison, format_summary, summarize
 
 EXIT_OK, EXIT_UNSAFE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 EVENTS_BEFORE_VIOLATION = 15
+PLOT_KINDS = {"latency": latency, "livelock": livelock, "rounds": rounds}
 
 
 def _positive_int(text: str) -> int:
@@ -82,6 +85,23 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--workers", type=int, default=1,
                          help="worker processes (default 1; 0: one per core)")
 
+    trace = sub.add_parser("trace", help="replay one run and draw its space-time diagram")
+    trace.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
+    trace.add_argument("--seed", type=_non_negative_int, help="the run's seed (default: the file's)")
+    trace.add_argument("--until", type=_positive_float, help="draw only up to this time (s)")
+    trace.add_argument("--out", help="PNG or SVG file (default: results/<name>/trace-seed<S>.png)")
+
+    plot = sub.add_parser("plot", help="draw figures from results")
+    plot.add_argument("results", nargs="+", metavar="RESULTS",
+                      help="result folders or runs Parquet files")
+    plot.add_argument("--kind", required=True, choices=sorted(PLOT_KINDS))
+    plot.add_argument("--by", help="column that makes the series (default: scenario; for "
+                      "livelock: strategy, backoff and loss)")
+    plot.add_argument("--column", default="chosen_at", choices=sorted(LATENCY_COLUMNS),
+                      help="latency: which time (default: chosen_at)")
+    plot.add_argument("--log", action="store_true", help="latency: logarithmic time axis")
+    plot.add_argument("--out", help="PNG or SVG file (default: results/<kind>.png)")
+
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     return parser
@@ -90,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "plot":
+            return _plot(args)
+        if args.command == "trace":
+            args.scenarios = [args.scenario]
         scenarios, problems = _load_all(args.scenarios)
         if problems:
             print("\n".join(problems), file=sys.stderr)
@@ -99,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{path}: ok ({scenario.name})")
             return EXIT_OK
         by_path = list(zip(args.scenarios, scenarios, strict=True))
+        if args.command == "trace":
+            return _trace(args, *by_path[0])
         if args.command == "compare":
             return _compare(args, by_path)
         return _run(args, by_path)
@@ -171,6 +197,47 @@ def _compare(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) ->
     return EXIT_UNSAFE if unsafe else EXIT_OK
 
 
+def _trace(args: argparse.Namespace, path: str, scenario: Scenario) -> int:
+    seed = scenario.seed if args.seed is None else args.seed
+    result = simulate(scenario, seed, trace=True)
+    roles = {i: " ".join(r for r, ids in (("P", scenario.proposer_ids), ("A", scenario.acceptor_ids),
+                                          ("L", scenario.learner_ids)) if i in ids)
+             for i in scenario.node_ids}
+    rec = result.record
+    outcome = f"chose {rec.value} at {rec.chosen_at * 1e3:.1f} ms" if rec.chosen else "chose nothing"
+    title = (f"{scenario.name}, seed {seed}: {outcome}, {rec.ballots} ballots, "
+             f"{rec.messages_sent} messages")
+    fig = spacetime(result.trace, scenario.cluster.nodes, roles, args.until, title)
+    out = Path(args.out) if args.out else Path("results") / scenario.name / f"trace-seed{seed}.png"
+    save_figure(fig, out)
+    print(f"{title}\n  diagram: {out}")
+    for violation in result.violations:
+        print(f"  SAFETY VIOLATION {violation}", file=sys.stderr)
+    return EXIT_UNSAFE if result.violations else EXIT_OK
+
+
+def _plot(args: argparse.Namespace) -> int:
+    try:
+        runs = pd.concat([read_runs(r) for r in args.results], ignore_index=True)
+    except (OSError, ValueError) as exc:
+        print(f"paxossim plot: cannot read results: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.by is not None and args.by not in runs.columns:
+        print(f"paxossim plot: --by: no column {args.by!r}; columns are {', '.join(runs.columns)}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.kind == "latency":
+        fig = latency(runs, args.column, args.by or "scenario", log=args.log)
+    elif args.kind == "livelock":
+        fig = livelock(runs, by=args.by)
+    else:
+        fig = rounds(runs, by=args.by or "scenario")
+    out = Path(args.out) if args.out else Path("results") / f"{args.kind}.png"
+    save_figure(fig, out)
+    print(f"{args.kind} figure of {len(runs)} runs: {out}")
+    return EXIT_OK
+
+
 def violation_report(path: str, scenario: Scenario, bad: pd.DataFrame, shown: int = 20) -> str:
     """Which seeds broke which invariant, and the events that led to the first break."""
     seeds = ", ".join(str(s) for s in bad["seed"].head(shown))
@@ -187,6 +254,7 @@ def violation_report(path: str, scenario: Scenario, bad: pd.DataFrame, shown: in
         f"  the last {len(events)} events before it (sends left out):",
         *("    " + line for line in events.to_string(index=False).splitlines()),
         f"  reproduce: paxossim run {path} --seed {first['seed']} --runs 1 --trace",
+        f"  draw it:   paxossim trace {path} --seed {first['seed']} --until {violation.time:.6g}",
     ]
     return "\n".join(lines)
 

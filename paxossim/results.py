@@ -75,8 +75,15 @@ def write_comparison(runs: pd.DataFrame, table: pd.DataFrame, figure: Figure, ou
     folder = Path(out)
     write_table(table, folder / COMPARISON_FILE)
     write_table(runs, folder / RUNS_FILE)
-    atomic_write(folder / COMPARISON_FIGURE, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
+    save_figure(figure, folder / COMPARISON_FIGURE)
     return folder
+
+
+def save_figure(figure: Figure, path: str | Path, dpi: int = 110) -> None:
+    """PNG or SVG by the file's suffix, written atomically."""
+    path = Path(path)
+    kind = path.suffix.lstrip(".").lower() or "png"
+    atomic_write(path, lambda tmp: figure.savefig(tmp, format=kind, dpi=dpi))
 
 
 def read_runs(path: str | Path) -> pd.DataFrame:

@@ -6,6 +6,7 @@ every problem is reported as `file: key.path: problem, got value`.
 """
 
 import difflib
+import math
 import re
 import tomllib
 from pathlib import Path
@@ -249,11 +250,11 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
     check_ids("cluster.learners", s.cluster.learners)
     acceptors = len(s.acceptor_ids)
     for phase, size in zip(("phase1", "phase2"), s.quorum_sizes, strict=True):
-        if size > acceptors:
+        if acceptors and size > acceptors:
             problems.append((f"protocol.quorum.{phase}",
                              f"must be at most the number of acceptors ({acceptors}), got {size}"))
     p1, p2 = s.quorum_sizes
-    if p1 + p2 <= acceptors and not s.bugs.unsafe_quorum:
+    if acceptors and p1 + p2 <= acceptors and not s.bugs.unsafe_quorum:
         problems.append(("protocol.quorum", f"phase1 + phase2 must exceed the number of acceptors "
                          f"({acceptors}) so that quorums intersect, got {p1} + {p2}; "
                          "set bugs.unsafe_quorum = true to allow it"))
@@ -281,14 +282,22 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
         if fault.restart_at is not None and fault.restart_at <= fault.crash_at:
             problems.append((f"{key}.restart_at",
                              f"must be after crash_at ({fault.crash_at:g}), got {fault.restart_at:g}"))
-    by_time = sorted(range(len(s.faults)), key=lambda i: (s.faults[i].node, s.faults[i].crash_at))
-    for i, j in zip(by_time, by_time[1:]):
-        a, b = s.faults[i], s.faults[j]
-        if a.node == b.node and (a.restart_at is None or b.crash_at < a.restart_at):
-            until = "it never restarts" if a.restart_at is None else f"until {a.restart_at:g}"
+    down_until: dict[int, tuple[float, int]] = {}  # node -> (end of its latest outage, fault)
+    for j in sorted(range(len(s.faults)), key=lambda k: s.faults[k].crash_at):
+        b = s.faults[j]
+        end = math.inf if b.restart_at is None else b.restart_at
+        if b.node in down_until and b.crash_at < down_until[b.node][0]:
+            until, i = down_until[b.node]
+            text = "it never restarts" if until == math.inf else f"until {until:g}"
             problems.append((f"faults[{j}].crash_at", f"node {b.node} is still down from faults[{i}] "
-                             f"({until}), got {b.crash_at:g}"))
+                             f"({text}), got {b.crash_at:g}"))
+        if end > down_until.get(b.node, (-1.0, -1))[0]:
+            down_until[b.node] = (end, j)
 
+    leader = s.protocol.leader
+    if leader.timeout <= leader.heartbeat:
+        problems.append(("protocol.leader.timeout", f"must be longer than the heartbeat "
+                         f"({leader.heartbeat:g}), got {leader.timeout:g}"))
     at = s.workload.propose_at
     if isinstance(at, list) and len(at) != len(s.cluster.proposers):
         problems.append(("workload.propose_at",
@@ -298,12 +307,26 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
 
 # -- turning pydantic's errors into one line each ---------------------------------------
 
-_ALL_KEYS = sorted({
-    name
-    for model in (Scenario, Cluster, Partition, Network, Fault, Protocol, Workload, QuorumSizes,
-                  Leader, Bugs)
-    for name in model.model_fields
-} | {"dist", "value", "low", "high", "mean", "median", "sigma", "kind", "delay", "max", "base", "cap"})
+_TABLES: dict[str, type[BaseModel]] = {
+    "": Scenario, "cluster": Cluster, "network": Network, "network.partitions": Partition,
+    "faults": Fault, "protocol": Protocol, "protocol.quorum": QuorumSizes,
+    "protocol.leader": Leader, "bugs": Bugs, "workload": Workload,
+}
+_UNION_KEYS = {
+    "network.delay": ["dist", "value", "low", "high", "mean", "median", "sigma"],
+    "protocol.backoff": ["kind", "delay", "max", "base", "cap"],
+}
+_ALL_KEYS = {name for model in _TABLES.values() for name in model.model_fields} | {
+    key for keys in _UNION_KEYS.values() for key in keys}
+
+
+def _keys_of_table(loc: list) -> list[str]:
+    """The keys allowed in the table that holds the last key of `loc`."""
+    table = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))
+    if table in _UNION_KEYS:
+        return _UNION_KEYS[table]
+    model = _TABLES.get(table)
+    return list(model.model_fields) if model else []
 
 
 def _describe_all(errors: list[dict[str, Any]], data: Any) -> list[tuple[str, str]]:
@@ -333,10 +356,12 @@ def _describe(err: dict[str, Any], loc: list) -> tuple[str, str]:
     key = _key(loc)
     kind = err["type"]
     if kind == "extra_forbidden":
+        hint = difflib.get_close_matches(str(loc[-1]), _keys_of_table(loc), n=1)
+        if hint:
+            return key, f"unknown key (did you mean '{hint[0]}'?)"
         if loc[-1] in _ALL_KEYS:
             return key, "unknown key in this table (it belongs in another one)"
-        hint = difflib.get_close_matches(str(loc[-1]), _ALL_KEYS, n=1)
-        return key, "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+        return key, "unknown key"
     if kind == "union_tag_not_found":
         tag = err["ctx"]["discriminator"].strip("'")
         return key, f"needs a '{tag}' key"

@@ -87,6 +87,7 @@ def scenario_data(c: Chooser, horizon: float = 3.0) -> dict:
     count = n if acceptors == "all" else len(acceptors)
     phase1 = c.int(1, count)  # any sizes that intersect: Flexible Paxos
     phase2 = c.int(count - phase1 + 1, count)
+    heartbeat = c.pick([0.01, 0.05])
     protocol = {
         "strategy": c.pick(["leaderless", "leader"]),
         "retry_timeout": c.pick([0.02, 0.05, 0.1]),
@@ -95,7 +96,7 @@ def scenario_data(c: Chooser, horizon: float = 3.0) -> dict:
         "learning": c.pick(["broadcast", "distinguished", "poll"]),
         "catchup": c.pick([0.0, 0.2, 1.0]),
         "quorum": c.pick([{}, {"phase1": phase1, "phase2": phase2}]),
-        "leader": {"heartbeat": c.pick([0.01, 0.05]), "timeout": c.pick([0.03, 0.1, 0.25]),
+        "leader": {"heartbeat": heartbeat, "timeout": heartbeat * c.pick([1.5, 3, 5]),
                    "timeout_jitter": c.pick([0.0, 0.05, 0.25])},
     }
     return {

@@ -39,6 +39,7 @@ class RunRecord:
     run: int
     strategy: str
     proposers: int
+    backoff: str
     loss: float
     bugs: str
     chosen: bool

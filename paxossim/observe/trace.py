@@ -1,10 +1,12 @@
-"""The optional event trace of one run: every send, delivery, drop, timer and fault."""
+"""The optional event trace of one run: every send, delivery, drop and duplicate of a
+message copy (`copy` pairs them up), every crash and restart, and what the roles
+report (rounds, adoptions, decisions, leadership, learning), plus the moment of choice."""
 
 from typing import Any
 
 import pandas as pd
 
-COLUMNS = ["time", "event", "node", "peer", "message", "ballot", "value", "detail"]
+COLUMNS = ["time", "event", "node", "peer", "message", "ballot", "value", "copy", "detail"]
 
 
 class Trace:
@@ -14,7 +16,8 @@ class Trace:
         self.rows: list[tuple] = []
 
     def record(self, time: float, event: str, node: int, peer: int | None = None,
-               msg: Any = None, detail: str = "", ballot: Any = None, value: Any = None) -> None:
+               msg: Any = None, detail: str = "", ballot: Any = None, value: Any = None,
+               copy: int = -1) -> None:
         if msg is not None:
             ballot = getattr(msg, "ballot", ballot)
             value = getattr(msg, "value", value)
@@ -23,6 +26,7 @@ class Trace:
             type(msg).__name__ if msg is not None else "",
             "" if ballot is None else str(ballot),
             "" if value is None else str(value),
+            copy,
             detail,
         ))
 

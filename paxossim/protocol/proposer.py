@@ -17,7 +17,7 @@ from paxossim.protocol.effects import (
 from paxossim.protocol.messages import Accept, Accepted, Nack, Prepare, Promise
 from paxossim.protocol.quorum import Quorums
 
-IDLE, PHASE1, PHASE2, DONE = "idle", "phase1", "phase2", "done"
+IDLE, PHASE1, PHASE2, WAITING, DONE = "idle", "phase1", "phase2", "waiting", "done"
 RETRY, BACKOFF = "retry", "backoff"
 
 
@@ -117,7 +117,7 @@ class Proposer:
     def on_timer(self, name: str) -> list:
         if name == RETRY and self.state in (PHASE1, PHASE2):
             return self._abandon("timeout")
-        if name == BACKOFF and self.state == IDLE:
+        if name == BACKOFF and self.state == WAITING:
             return self._new_round()
         return []
 
@@ -192,10 +192,10 @@ class Proposer:
         """"The proposer should then abandon its proposal" and, to still get a value
         chosen, try again with a higher number after its backoff."""
         effects: list = [RoundAbandoned(self.ballot, reason, self._phase), CancelTimer(RETRY)]
-        self.state = IDLE
         self.attempts += 1
         delay = self.backoff(self.attempts)
         if delay > 0:
+            self.state = WAITING
             effects.append(SetTimer(BACKOFF, delay))
         else:
             effects.extend(self._new_round())

@@ -6,6 +6,7 @@ Reordering follows from independent delays.
 """
 
 import functools
+import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +51,7 @@ class Partitions:
 class Network:
     __slots__ = (
         "env", "nodes", "stats", "trace", "loss", "duplicate", "partitions", "_delay",
-        "_lose", "_duplicate", "_partitioned", "_deliver_cb", "_copy_cb", "_plain",
+        "_lose", "_duplicate", "_partitioned", "_deliver_cb", "_copy_cb", "_plain", "_copies",
     )  # fmt: skip
 
     def __init__(self, env: simpy.Environment, spec: NetworkSpec, horizon: float,
@@ -71,6 +72,7 @@ class Network:
             self._delay = Draws(spec.delay.sample, Lazy(lambda: rng(DELAYS)).get)
         self._lose = uniforms(Lazy(lambda: rng(LOSSES)).get)
         self._duplicate = uniforms(Lazy(lambda: rng(DUPLICATES)).get)
+        self._copies = itertools.count()  # ids of message copies, to pair sends and deliveries
         self._deliver_cb = self._deliver
         self._copy_cb = self._deliver_copy
         self._plain = not (self.loss or self.duplicate or self._partitioned or trace is not None)
@@ -80,34 +82,36 @@ class Network:
         if self._plain:  # the hot path: nothing to decide per copy but its delay
             timeout, delay, deliver = self.env.timeout, self._delay, self._deliver_cb
             for dst in dsts:
-                timeout(delay(), (src, dst, msg)).callbacks.append(deliver)
+                timeout(delay(), (src, dst, msg, -1)).callbacks.append(deliver)
             return
         now, trace = self.env.now, self.trace
         for dst in dsts:
+            copy = next(self._copies)
             if trace is not None:
-                trace.record(now, "send", src, dst, msg)
+                trace.record(now, "send", src, dst, msg, copy=copy)
             if self._partitioned and self.partitions.cut(src, dst, now):
-                self._drop(src, dst, msg, "partition")
+                self._drop(src, dst, msg, "partition", copy)
                 continue
             if self.loss and self._lose() < self.loss:
-                self._drop(src, dst, msg, "loss")
+                self._drop(src, dst, msg, "loss", copy)
                 continue
-            self.env.timeout(self._delay(), (src, dst, msg)).callbacks.append(self._deliver_cb)
+            self.env.timeout(self._delay(), (src, dst, msg, copy)).callbacks.append(self._deliver_cb)
             if self.duplicate and self._duplicate() < self.duplicate:
                 self.stats.messages_duplicated += 1
+                extra = next(self._copies)
                 if trace is not None:
-                    trace.record(now, "duplicate", src, dst, msg)
-                self.env.timeout(self._delay(), (src, dst, msg)).callbacks.append(self._copy_cb)
+                    trace.record(now, "duplicate", src, dst, msg, f"copy of {copy}", copy=extra)
+                self.env.timeout(self._delay(), (src, dst, msg, extra)).callbacks.append(self._copy_cb)
 
     def _deliver(self, event: simpy.Event) -> None:
-        src, dst, msg = event._value
+        src, dst, msg, copy = event._value
         node = self.nodes[dst]
         if not node.up:
-            self._drop(src, dst, msg, "receiver down")
+            self._drop(src, dst, msg, "receiver down", copy)
             return
         self.stats.messages_delivered += 1
         if self.trace is not None:
-            self.trace.record(self.env.now, "deliver", dst, src, msg)
+            self.trace.record(self.env.now, "deliver", dst, src, msg, copy=copy)
         node.receive(src, msg)
 
     def _deliver_copy(self, event: simpy.Event) -> None:
@@ -115,7 +119,7 @@ class Network:
             self.stats.duplicates_delivered += 1
         self._deliver(event)
 
-    def _drop(self, src: int, dst: int, msg: Any, why: str) -> None:
+    def _drop(self, src: int, dst: int, msg: Any, why: str, copy: int) -> None:
         self.stats.messages_dropped += 1
         if self.trace is not None:
-            self.trace.record(self.env.now, "drop", src, dst, msg, why)
+            self.trace.record(self.env.now, "drop", src, dst, msg, why, copy=copy)

@@ -292,6 +292,7 @@ class World:
             run=self.run_index,
             strategy=s.protocol.strategy,
             proposers=len(self.plan.propose_at),
+            backoff=s.protocol.backoff.kind,
             loss=s.network.loss,
             bugs=",".join(s.bugs.on),
             chosen=checker.chosen,
