@@ -102,6 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--log", action="store_true", help="latency: logarithmic time axis")
     plot.add_argument("--out", help="PNG or SVG file (default: results/<kind>.png)")
 
+    report = sub.add_parser("report", help="run the curated experiments and write a report")
+    report.add_argument("--out", default="results/report", help="folder (default: results/report)")
+    report.add_argument("--scenarios", default="scenarios",
+                        help="folder holding livelock/ and report/ (default: scenarios)")
+    report.add_argument("--runs", type=_positive_int, help="runs per scenario (default: each "
+                        "experiment's first file's)")
+    report.add_argument("--workers", type=int, default=1,
+                        help="worker processes (default 1; 0: one per core)")
+
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     return parser
@@ -112,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "plot":
             return _plot(args)
+        if args.command == "report":
+            return _report(args)
         if args.command == "trace":
             args.scenarios = [args.scenario]
         scenarios, problems = _load_all(args.scenarios)
@@ -235,6 +246,19 @@ def _plot(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / f"{args.kind}.png"
     save_figure(fig, out)
     print(f"{args.kind} figure of {len(runs)} runs: {out}")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from paxossim.report import build_report
+
+    try:
+        index = build_report(Path(args.scenarios), Path(args.out), args.runs, args.workers,
+                             progress=lambda text: print(text, file=sys.stderr))
+    except FileNotFoundError as exc:
+        print(f"paxossim report: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"report: {index}")
     return EXIT_OK
 
 

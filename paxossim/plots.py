@@ -203,7 +203,7 @@ def rounds(runs: pd.DataFrame, by: str = "scenario") -> Figure:
     right.set_ylabel("fraction of chosen runs")
     right.set_title("ECDF of ballots per decision")
     right.grid(alpha=0.3)
-    right.legend(fontsize="small")
+    right.legend(fontsize="small", loc="center left", bbox_to_anchor=(0.02, 0.55))
     return fig
 
 

@@ -15,11 +15,12 @@ from paxossim.protocol.proposer import Proposer
 
 
 class DistinguishedProposer:
-    __slots__ = ("proposer", "elector", "submitted", "forwarded", "done")
+    __slots__ = ("proposer", "elector", "own", "submitted", "forwarded", "done")
 
     def __init__(self, proposer: Proposer, elector: Elector):
         self.proposer = proposer
         self.elector = elector
+        self.own = proposer.value  # the node's own value, whatever the proposer runs now
         self.submitted = False  # the node's own value is ready to be proposed
         self.forwarded: Any = None  # the first value another node handed over
         self.done = False
@@ -29,13 +30,13 @@ class DistinguishedProposer:
         return self.proposer.storage
 
     def boot(self) -> list:
-        return self._after(self.elector.leader, False, self.elector.start())
+        return self._after((self.elector.leader, self.elector.term), False, self.elector.start())
 
     def start(self) -> list:
         """The node's own value is ready: propose it if leading, else hand it over."""
         self.submitted = True
         if self.elector.leading:
-            return self.proposer.start(self.proposer.value)
+            return self.proposer.start(self.own)
         return self._forward()
 
     def stop(self) -> list:
@@ -45,7 +46,7 @@ class DistinguishedProposer:
     def handle(self, src: int, msg: object) -> list:
         kind = type(msg)
         if kind is Heartbeat:
-            was, leading = self.elector.leader, self.elector.leading
+            was, leading = (self.elector.leader, self.elector.term), self.elector.leading
             return self._after(was, leading, self.elector.on_heartbeat(msg))
         if kind is Forward:
             if self.forwarded is None:
@@ -57,21 +58,23 @@ class DistinguishedProposer:
 
     def on_timer(self, name: str) -> list:
         if name in (ELECTION, HEARTBEAT):
-            was, leading = self.elector.leader, self.elector.leading
+            was, leading = (self.elector.leader, self.elector.term), self.elector.leading
             return self._after(was, leading, self.elector.on_timer(name))
         return self.proposer.on_timer(name)
 
-    def _after(self, was: int | None, was_leading: bool, effects: list) -> list:
-        """React to what the elector now believes."""
+    def _after(self, was: tuple[int | None, int], was_leading: bool, effects: list) -> list:
+        """React to what the elector now believes: `was` is the (leader, term) before.
+        A new leader, or the same one in a new term (it may have restarted and lost what
+        it was handed), gets the value again."""
         if self.done:
             return effects
         if self.elector.leading and not was_leading:
-            value = self.proposer.value if self.submitted else self.forwarded
+            value = self.own if self.submitted else self.forwarded
             if value is not None:
                 effects.extend(self.proposer.start(value))
         elif was_leading and not self.elector.leading:
             effects.extend(self.proposer.pause())
-        if self.elector.leader != was and not self.elector.leading:
+        if (self.elector.leader, self.elector.term) != was and not self.elector.leading:
             effects.extend(self._forward())
         return effects
 
@@ -79,4 +82,4 @@ class DistinguishedProposer:
         leader = self.elector.leader
         if self.done or not self.submitted or leader is None:
             return []
-        return [Send((leader,), Forward(self.proposer.value))]
+        return [Send((leader,), Forward(self.own))]

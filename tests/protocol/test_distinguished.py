@@ -76,7 +76,11 @@ def steps_down(term):
 
 
 def round_start(ballot):
-    return [RoundStarted(ballot), Send(ACCEPTORS, Prepare(ballot)), SetTimer("retry", RETRY_TIMEOUT)]
+    return [
+        RoundStarted(ballot),
+        Send(ACCEPTORS, Prepare(ballot)),
+        SetTimer("retry", RETRY_TIMEOUT),
+    ]
 
 
 def forward(to, value):
@@ -341,6 +345,32 @@ def test_a_deposed_leader_without_its_own_value_hands_nothing_over():
     ]
 
 
+# Regression: a handed-over value once overwrote the node's own value for good, so a
+# deposed leader handed over (or, re-elected, proposed) the other node's value.
+
+
+def test_a_deposed_leader_hands_over_its_own_value_not_a_forwarded_one():
+    """DistinguishedProposer.start: "The node's own value is ready: propose it if leading,
+    else hand it over." """
+    d = make(node=LEADER)
+    d.boot()
+    d.handle(ME, Forward("v1"))  # proposing v1 for node 1
+    d.handle(OTHER, Heartbeat(1, OTHER))
+    assert d.start() == [forward(OTHER, "v0")]
+
+
+def test_a_leader_elected_again_proposes_its_own_value_not_a_forwarded_one():
+    """"... propose it if leading": once its value is ready, a re-elected leader proposes
+    its own value, as a newly elected one does."""
+    d = make(node=LEADER)
+    d.boot()
+    d.handle(ME, Forward("v1"))
+    d.handle(OTHER, Heartbeat(1, OTHER))
+    d.start()
+    assert d.on_timer(ELECTION) == [*leads(LEADER, 2), *round_start(Ballot(2, LEADER))]
+    assert phase2_value(d, Ballot(2, LEADER)) == "v0"
+
+
 def test_a_leader_deposed_and_elected_again_uses_a_higher_number():
     """"... begins phase 1 with a higher proposal number than any it has already used."
     (2.5)"""
@@ -390,7 +420,10 @@ def test_after_stop_the_elector_still_leads_and_beats():
     d = make(node=LEADER)
     d.boot()
     d.stop()
-    assert d.on_timer(HEARTBEAT) == [Send((ME, OTHER), Heartbeat(0, LEADER)), SetTimer(HEARTBEAT, HB)]
+    assert d.on_timer(HEARTBEAT) == [
+        Send((ME, OTHER), Heartbeat(0, LEADER)),
+        SetTimer(HEARTBEAT, HB),
+    ]
 
 
 # -- routing ------------------------------------------------------------------------------

@@ -194,7 +194,10 @@ def test_a_leader_ignores_a_stale_heartbeat_and_keeps_leading():
     assert e.on_heartbeat(Heartbeat(2, OTHER)) == []
     assert e.on_heartbeat(Heartbeat(3, FIRST)) == []
     assert e.leading and (e.term, storage.term) == (3, 3)
-    assert e.on_timer(HEARTBEAT) == [Send((FIRST, OTHER), Heartbeat(3, ME)), SetTimer(HEARTBEAT, HB)]
+    assert e.on_timer(HEARTBEAT) == [
+        Send((FIRST, OTHER), Heartbeat(3, ME)),
+        SetTimer(HEARTBEAT, HB),
+    ]
 
 
 def test_a_leader_hearing_its_own_heartbeat_keeps_leading():
