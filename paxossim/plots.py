@@ -49,7 +49,7 @@ def chosen_by_time(runs: pd.DataFrame, ax: Axes, by: str = "scenario",
 def ballots_boxes(runs: pd.DataFrame, ax: Axes, by: str = "scenario") -> Axes:
     """Ballots started per run, one box per `by` value (whiskers 1st-99th percentile)."""
     groups = [(str(name), df["ballots"].to_numpy()) for name, df in runs.groupby(by, sort=False)]
-    ax.boxplot([values for _, values in groups], vert=False, whis=(1, 99), showmeans=True,
+    ax.boxplot([values for _, values in groups], orientation="horizontal", whis=(1, 99), showmeans=True,
                tick_labels=[name for name, _ in groups])
     ax.invert_yaxis()
     values = runs["ballots"]
