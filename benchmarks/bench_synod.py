@@ -20,11 +20,13 @@ from minimal_synod import run_once  # noqa: E402
 import paxossim  # noqa: E402
 from paxossim.sim.world import Plan, simulate  # noqa: E402
 
-SCENARIO = paxossim.parse_scenario({
-    "name": "bench-synod",
-    "cluster": {"nodes": 5, "proposers": [0], "learners": [1]},
-    "network": {"delay": {"dist": "exponential", "mean": 0.01}},
-})
+SCENARIO = paxossim.parse_scenario(
+    {
+        "name": "bench-synod",
+        "cluster": {"nodes": 5, "proposers": [0], "learners": [1]},
+        "network": {"delay": {"dist": "exponential", "mean": 0.01}},
+    }
+)
 
 
 def rate(fn, runs: int) -> float:

@@ -60,7 +60,8 @@ _positive_float.__name__ = "number"
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="paxossim", description="Deterministic discrete-event simulation of Paxos.")
+        prog="paxossim", description="Deterministic discrete-event simulation of Paxos."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run scenarios and write their results")
@@ -69,47 +70,71 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_non_negative_int, help="base seed; run i uses seed+i")
     run.add_argument("--horizon", type=_positive_float, help="simulated seconds per run")
     run.add_argument("--out", default="results", help="results folder (default: results)")
-    run.add_argument("--workers", type=int, default=1,
-                     help="worker processes (default 1; 0: one per core)")
+    run.add_argument(
+        "--workers", type=int, default=1, help="worker processes (default 1; 0: one per core)"
+    )
     run.add_argument("--trace", action="store_true", help="also write events.parquet")
 
     compare = sub.add_parser("compare", help="run scenarios on the same seeds and compare them")
     compare.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files")
-    compare.add_argument("--runs", type=_positive_int, help="runs per scenario (default: the "
-                         "first file's)")
-    compare.add_argument("--seed", type=_non_negative_int, help="base seed for all (default: "
-                         "the first file's)")
-    compare.add_argument("--out", default="results/comparison",
-                         help="folder for comparison.parquet, runs.parquet and comparison.png "
-                              "(default: results/comparison)")
-    compare.add_argument("--workers", type=int, default=1,
-                         help="worker processes (default 1; 0: one per core)")
+    compare.add_argument(
+        "--runs", type=_positive_int, help="runs per scenario (default: the first file's)"
+    )
+    compare.add_argument(
+        "--seed", type=_non_negative_int, help="base seed for all (default: the first file's)"
+    )
+    compare.add_argument(
+        "--out",
+        default="results/comparison",
+        help="folder for comparison.parquet, runs.parquet and comparison.png "
+        "(default: results/comparison)",
+    )
+    compare.add_argument(
+        "--workers", type=int, default=1, help="worker processes (default 1; 0: one per core)"
+    )
 
     trace = sub.add_parser("trace", help="replay one run and draw its space-time diagram")
     trace.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
-    trace.add_argument("--seed", type=_non_negative_int, help="the run's seed (default: the file's)")
+    trace.add_argument(
+        "--seed", type=_non_negative_int, help="the run's seed (default: the file's)"
+    )
     trace.add_argument("--until", type=_positive_float, help="draw only up to this time (s)")
     trace.add_argument("--out", help="PNG or SVG file (default: results/<name>/trace-seed<S>.png)")
 
     plot = sub.add_parser("plot", help="draw figures from results")
-    plot.add_argument("results", nargs="+", metavar="RESULTS",
-                      help="result folders or runs Parquet files")
+    plot.add_argument(
+        "results", nargs="+", metavar="RESULTS", help="result folders or runs Parquet files"
+    )
     plot.add_argument("--kind", required=True, choices=sorted(PLOT_KINDS))
-    plot.add_argument("--by", help="column that makes the series (default: scenario; for "
-                      "livelock: strategy, backoff and loss)")
-    plot.add_argument("--column", default="chosen_at", choices=sorted(LATENCY_COLUMNS),
-                      help="latency: which time (default: chosen_at)")
+    plot.add_argument(
+        "--by",
+        help="column that makes the series (default: scenario; for "
+        "livelock: strategy, backoff and loss)",
+    )
+    plot.add_argument(
+        "--column",
+        default="chosen_at",
+        choices=sorted(LATENCY_COLUMNS),
+        help="latency: which time (default: chosen_at)",
+    )
     plot.add_argument("--log", action="store_true", help="latency: logarithmic time axis")
     plot.add_argument("--out", help="PNG or SVG file (default: results/<kind>.png)")
 
     report = sub.add_parser("report", help="run the curated experiments and write a report")
     report.add_argument("--out", default="results/report", help="folder (default: results/report)")
-    report.add_argument("--scenarios", default="scenarios",
-                        help="folder holding livelock/ and report/ (default: scenarios)")
-    report.add_argument("--runs", type=_positive_int, help="runs per scenario (default: each "
-                        "experiment's first file's)")
-    report.add_argument("--workers", type=int, default=1,
-                        help="worker processes (default 1; 0: one per core)")
+    report.add_argument(
+        "--scenarios",
+        default="scenarios",
+        help="folder holding livelock/ and report/ (default: scenarios)",
+    )
+    report.add_argument(
+        "--runs",
+        type=_positive_int,
+        help="runs per scenario (default: each experiment's first file's)",
+    )
+    report.add_argument(
+        "--workers", type=int, default=1, help="worker processes (default 1; 0: one per core)"
+    )
 
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
@@ -143,8 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("interrupted; results already written are complete, the rest were not written",
-              file=sys.stderr)
+        print(
+            "interrupted; results already written are complete, the rest were not written",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away (`paxossim run ... | head`)
         sys.stderr.close()
@@ -171,8 +198,11 @@ def _run(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int
     unsafe = []
     for path, scenario in scenarios:
         scenario = scenario.with_overrides(
-            runs=args.runs, seed=args.seed, horizon=args.horizon,
-            source=f"{path} with the command line's options")
+            runs=args.runs,
+            seed=args.seed,
+            horizon=args.horizon,
+            source=f"{path} with the command line's options",
+        )
         batch = run_batch(scenario, workers=args.workers, trace=args.trace)
         folder = write_results(batch, args.out)
         for _, row in summarize(batch.runs).iterrows():
@@ -196,12 +226,19 @@ def _compare(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) ->
     table = summarize(runs)
     folder = write_comparison(runs, table, comparison_figure(runs), args.out)
     first = batches[0].scenario
-    print(f"{len(batches)} scenarios, {first.runs} runs each on seeds {first.seed}.."
-          f"{first.seed + first.runs - 1}")
+    print(
+        f"{len(batches)} scenarios, {first.runs} runs each on seeds {first.seed}.."
+        f"{first.seed + first.runs - 1}"
+    )
     print(format_comparison(table))
-    print(f"results: {folder / COMPARISON_FILE}, {folder / RUNS_FILE}, {folder / COMPARISON_FIGURE}")
-    unsafe = [(path, b) for (path, _), b in zip(scenarios, batches, strict=True)
-              if (b.runs["safety_violations"] > 0).any()]
+    print(
+        f"results: {folder / COMPARISON_FILE}, {folder / RUNS_FILE}, {folder / COMPARISON_FIGURE}"
+    )
+    unsafe = [
+        (path, b)
+        for (path, _), b in zip(scenarios, batches, strict=True)
+        if (b.runs["safety_violations"] > 0).any()
+    ]
     for path, batch in unsafe:
         bad = batch.runs[batch.runs["safety_violations"] > 0]
         print(violation_report(path, batch.scenario, bad), file=sys.stderr)
@@ -211,13 +248,26 @@ def _compare(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) ->
 def _trace(args: argparse.Namespace, path: str, scenario: Scenario) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     result = simulate(scenario, seed, trace=True)
-    roles = {i: " ".join(r for r, ids in (("P", scenario.proposer_ids), ("A", scenario.acceptor_ids),
-                                          ("L", scenario.learner_ids)) if i in ids)
-             for i in scenario.node_ids}
+    roles = {
+        i: " ".join(
+            r
+            for r, ids in (
+                ("P", scenario.proposer_ids),
+                ("A", scenario.acceptor_ids),
+                ("L", scenario.learner_ids),
+            )
+            if i in ids
+        )
+        for i in scenario.node_ids
+    }
     rec = result.record
-    outcome = f"chose {rec.value} at {rec.chosen_at * 1e3:.1f} ms" if rec.chosen else "chose nothing"
-    title = (f"{scenario.name}, seed {seed}: {outcome}, {rec.ballots} ballots, "
-             f"{rec.messages_sent} messages")
+    outcome = (
+        f"chose {rec.value} at {rec.chosen_at * 1e3:.1f} ms" if rec.chosen else "chose nothing"
+    )
+    title = (
+        f"{scenario.name}, seed {seed}: {outcome}, {rec.ballots} ballots, "
+        f"{rec.messages_sent} messages"
+    )
     fig = spacetime(result.trace, scenario.cluster.nodes, roles, args.until, title)
     out = Path(args.out) if args.out else Path("results") / scenario.name / f"trace-seed{seed}.png"
     save_figure(fig, out)
@@ -234,8 +284,10 @@ def _plot(args: argparse.Namespace) -> int:
         print(f"paxossim plot: cannot read results: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.by is not None and args.by not in runs.columns:
-        print(f"paxossim plot: --by: no column {args.by!r}; columns are {', '.join(runs.columns)}",
-              file=sys.stderr)
+        print(
+            f"paxossim plot: --by: no column {args.by!r}; columns are {', '.join(runs.columns)}",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     if args.kind == "latency":
         fig = latency(runs, args.column, args.by or "scenario", log=args.log)
@@ -253,8 +305,13 @@ def _report(args: argparse.Namespace) -> int:
     from paxossim.report import build_report
 
     try:
-        index = build_report(Path(args.scenarios), Path(args.out), args.runs, args.workers,
-                             progress=lambda text: print(text, file=sys.stderr))
+        index = build_report(
+            Path(args.scenarios),
+            Path(args.out),
+            args.runs,
+            args.workers,
+            progress=lambda text: print(text, file=sys.stderr),
+        )
     except FileNotFoundError as exc:
         print(f"paxossim report: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -269,8 +326,9 @@ def violation_report(path: str, scenario: Scenario, bad: pd.DataFrame, shown: in
     first = bad.iloc[0]
     result = simulate(scenario, int(first["seed"]), trace=True)
     violation = result.violations[0]
-    events = result.trace[(result.trace["time"] <= violation.time)
-                          & (result.trace["event"] != "send")].tail(EVENTS_BEFORE_VIOLATION)
+    events = result.trace[
+        (result.trace["time"] <= violation.time) & (result.trace["event"] != "send")
+    ].tail(EVENTS_BEFORE_VIOLATION)
     lines = [
         f"SAFETY VIOLATION in {scenario.name}: {len(bad)} of {scenario.runs} runs, "
         f"seeds {seeds}{more}",

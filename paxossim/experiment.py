@@ -4,6 +4,7 @@ Run i of a scenario uses seed `scenario.seed + i` and nothing else, so the rows 
 same whatever the number of workers or the order in which they finish.
 """
 
+import itertools
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
@@ -64,8 +65,9 @@ def run_batch(
     return Batch(scenario, runs_frame(rows), events)
 
 
-def compare(scenarios: list[Scenario], runs: int | None = None, seed: int | None = None,
-            workers: int = 1) -> list[Batch]:
+def compare(
+    scenarios: list[Scenario], runs: int | None = None, seed: int | None = None, workers: int = 1
+) -> list[Batch]:
     """Run every scenario on the same seeds (default: the first scenario's runs and seed),
     so that differences come from the scenarios, not the draws: each component's draws
     come from its own stream, and the compared runs meet the same delays where they send
@@ -99,11 +101,12 @@ def _chunks(runs: int, workers: int) -> list[tuple[int, int]]:
     """Contiguous run ranges, a few per worker so that a slow chunk does not hold all."""
     count = min(runs, workers * 4) if workers > 1 else 1
     bounds = [runs * k // count for k in range(count + 1)]
-    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _run_chunk(scenario: Scenario, start: int, stop: int, trace: bool
-               ) -> tuple[list[dict], pd.DataFrame | None]:
+def _run_chunk(
+    scenario: Scenario, start: int, stop: int, trace: bool
+) -> tuple[list[dict], pd.DataFrame | None]:
     plan = Plan.of(scenario)
     rows, traces = [], []
     for run in range(start, stop):

@@ -21,8 +21,13 @@ def _time_unit(seconds: pd.Series | float) -> tuple[float, str]:
     return (1e3, "ms") if top < MS_BELOW else (1.0, "s")
 
 
-def chosen_by_time(runs: pd.DataFrame, ax: Axes, by: str = "scenario",
-                   colors: dict | None = None, legend: str = "lower right") -> Axes:
+def chosen_by_time(
+    runs: pd.DataFrame,
+    ax: Axes,
+    by: str = "scenario",
+    colors: dict | None = None,
+    legend: str = "lower right",
+) -> Axes:
     """Fraction of runs in which a value was chosen by time t, one curve per `by` value;
     runs that never chose keep their curve below 1."""
     horizon = runs["chosen_at"].max()
@@ -35,8 +40,13 @@ def chosen_by_time(runs: pd.DataFrame, ax: Axes, by: str = "scenario",
         fraction = np.arange(1, len(times) + 1) / len(df)
         last = fraction[-1] if len(fraction) else 0.0
         color = colors[name] if colors else palette[k]
-        ax.step(np.r_[0.0, times, end], np.r_[0.0, fraction, last], where="post", color=color,
-                label=f"{name} ({100 * len(times) / len(df):.0f}%)")
+        ax.step(
+            np.r_[0.0, times, end],
+            np.r_[0.0, fraction, last],
+            where="post",
+            color=color,
+            label=f"{name} ({100 * len(times) / len(df):.0f}%)",
+        )
     ax.set_xlabel(f"time since start ({unit})")
     ax.set_ylabel("fraction of runs chosen")
     ax.set_ylim(0, 1.02)
@@ -49,8 +59,13 @@ def chosen_by_time(runs: pd.DataFrame, ax: Axes, by: str = "scenario",
 def ballots_boxes(runs: pd.DataFrame, ax: Axes, by: str = "scenario") -> Axes:
     """Ballots started per run, one box per `by` value (whiskers 1st-99th percentile)."""
     groups = [(str(name), df["ballots"].to_numpy()) for name, df in runs.groupby(by, sort=False)]
-    ax.boxplot([values for _, values in groups], orientation="horizontal", whis=(1, 99), showmeans=True,
-               tick_labels=[name for name, _ in groups])
+    ax.boxplot(
+        [values for _, values in groups],
+        orientation="horizontal",
+        whis=(1, 99),
+        showmeans=True,
+        tick_labels=[name for name, _ in groups],
+    )
     ax.invert_yaxis()
     values = runs["ballots"]
     if values.max() > 20 * max(values.min(), 1):
@@ -80,8 +95,13 @@ LATENCY_COLUMNS = {
 }
 
 
-def latency(runs: pd.DataFrame, column: str = "chosen_at", by: str = "scenario",
-            log: bool = False, percentiles: tuple[int, ...] = (50, 90, 99)) -> Figure:
+def latency(
+    runs: pd.DataFrame,
+    column: str = "chosen_at",
+    by: str = "scenario",
+    log: bool = False,
+    percentiles: tuple[int, ...] = (50, 90, 99),
+) -> Figure:
     """Distribution of a latency column: histogram (left) and ECDF with percentiles
     marked (right), one series per `by` value, over the runs that got there."""
     label = LATENCY_COLUMNS.get(column, column)
@@ -96,21 +116,29 @@ def latency(runs: pd.DataFrame, column: str = "chosen_at", by: str = "scenario",
         bins = np.linspace(0, max(values.max() * scale, 1e-9), 40) if len(values) else 10
     n_series = runs[by].nunique()
     colors = _colors(n_series)
-    for (name, df), color in zip(runs.groupby(by, sort=False), colors):
+    for (name, df), color in zip(runs.groupby(by, sort=False), colors, strict=False):
         x = df[column].dropna().to_numpy() * scale
         share = f"{len(x)}/{len(df)} runs"
-        hist.hist(x, bins=bins, histtype="step", linewidth=1.5, color=color, label=f"{name} ({share})")
+        hist.hist(
+            x, bins=bins, histtype="step", linewidth=1.5, color=color, label=f"{name} ({share})"
+        )
         if not len(x):
             continue
         xs = np.sort(x)
         ecdf.step(xs, np.arange(1, len(xs) + 1) / len(xs), where="post", color=color)
-        for p, marker in zip(percentiles, _MARKERS):
+        for p, marker in zip(percentiles, _MARKERS, strict=False):
             q = np.percentile(xs, p, method="inverted_cdf")
             ecdf.plot([q], [p / 100], marker=marker, color=color, markersize=6, linestyle="none")
             if n_series == 1:
-                ecdf.annotate(f"p{p} = {q:.3g} {unit}", (q, p / 100), textcoords="offset points",
-                              xytext=(6, -12), fontsize="small", color=color)
-    for p, marker in zip(percentiles, _MARKERS):
+                ecdf.annotate(
+                    f"p{p} = {q:.3g} {unit}",
+                    (q, p / 100),
+                    textcoords="offset points",
+                    xytext=(6, -12),
+                    fontsize="small",
+                    color=color,
+                )
+    for p, marker in zip(percentiles, _MARKERS, strict=False):
         ecdf.plot([], [], marker=marker, color="grey", linestyle="none", label=f"p{p}")
     for ax in (hist, ecdf):
         ax.set_xlabel(f"{label} ({unit})")
@@ -141,9 +169,12 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
 
 
 def series_label(strategy: str, backoff: str, loss: float) -> str:
-    """"leader", or "leaderless, <backoff> backoff", and the loss rate."""
-    kind = "leader" if strategy == "leader" else (
-        "leaderless, no backoff" if backoff == "none" else f"leaderless, {backoff} backoff")
+    """ "leader", or "leaderless, <backoff> backoff", and the loss rate."""
+    kind = (
+        "leader"
+        if strategy == "leader"
+        else ("leaderless, no backoff" if backoff == "none" else f"leaderless, {backoff} backoff")
+    )
     return f"{kind}, loss {loss:g}"
 
 
@@ -151,8 +182,12 @@ def livelock(runs: pd.DataFrame, by: str | None = None) -> Figure:
     """Left: fraction of runs chosen by time t, for the largest number of proposers, one
     curve per strategy, backoff and loss (or per `by` value). Right: share of runs chosen
     within the horizon (95 % Wilson intervals) against the number of proposers."""
-    runs = runs.assign(series=[series_label(*key) for key in
-                               zip(runs["strategy"], runs["backoff"], runs["loss"], strict=True)])
+    runs = runs.assign(
+        series=[
+            series_label(*key)
+            for key in zip(runs["strategy"], runs["backoff"], runs["loss"], strict=True)
+        ]
+    )
     names = list(dict.fromkeys(runs["series"]))
     palette = dict(zip(names, _colors(len(names)), strict=True))
     fig = Figure(figsize=(13, 5.2), layout="constrained")
@@ -170,9 +205,16 @@ def livelock(runs: pd.DataFrame, by: str | None = None) -> Figure:
             low, high = wilson_interval(k, n)
             points.append((proposers, k / n, low, high))
         x, y, low, high = map(np.array, zip(*points, strict=True))
-        right.errorbar(x, y, yerr=[np.clip(y - low, 0, None), np.clip(high - y, 0, None)],
-                       capsize=3, marker="o", color=palette[name], label=name,
-                       linestyle="-" if name.startswith("leader,") else "--")
+        right.errorbar(
+            x,
+            y,
+            yerr=[np.clip(y - low, 0, None), np.clip(high - y, 0, None)],
+            capsize=3,
+            marker="o",
+            color=palette[name],
+            label=name,
+            linestyle="-" if name.startswith("leader,") else "--",
+        )
     right.set_xlabel("proposers")
     right.set_xticks(sorted(runs["proposers"].unique()))
     right.set_ylabel("fraction of runs chosen within the horizon")
@@ -194,10 +236,13 @@ def rounds(runs: pd.DataFrame, by: str = "scenario") -> Figure:
     left, right = fig.subplots(1, 2)
     ballots_boxes(chosen, left, by)
     left.set_title("Ballots per decision")
-    for (name, df), color in zip(chosen.groupby(by, sort=False), _colors(chosen[by].nunique())):
+    for (name, df), color in zip(
+        chosen.groupby(by, sort=False), _colors(chosen[by].nunique()), strict=False
+    ):
         xs = np.sort(df["ballots"].to_numpy())
-        right.step(xs, np.arange(1, len(xs) + 1) / len(xs), where="post", color=color,
-                   label=str(name))
+        right.step(
+            xs, np.arange(1, len(xs) + 1) / len(xs), where="post", color=color, label=str(name)
+        )
     right.set_xscale("log")
     right.set_xlabel("ballots per decision")
     right.set_ylabel("fraction of chosen runs")
@@ -228,8 +273,13 @@ def _ballot_key(ballot: str) -> tuple[int, int]:
     return int(rnd), int(node)
 
 
-def spacetime(trace: pd.DataFrame, nodes: int, roles: dict[int, str] | None = None,
-              until: float | None = None, title: str = "") -> Figure:
+def spacetime(
+    trace: pd.DataFrame,
+    nodes: int,
+    roles: dict[int, str] | None = None,
+    until: float | None = None,
+    title: str = "",
+) -> Figure:
     """The Lamport diagram of one traced run: a line per node, an arrow per message copy
     from its send to its delivery, coloured by ballot (grey: no ballot), solid for phase 1,
     thick for phase 2, dotted for the rest. A dropped copy ends in a red cross (lost on the
@@ -250,8 +300,15 @@ def spacetime(trace: pd.DataFrame, nodes: int, roles: dict[int, str] | None = No
     sends = t[t["event"].isin(["send", "duplicate"])].set_index("copy")
     ends = t[t["event"].isin(["deliver", "drop"])].drop_duplicates("copy").set_index("copy")
     delivered = t[t["event"] == "deliver"]
-    typical = float(np.median(delivered["time"].to_numpy() - sends.loc[delivered["copy"], "time"]
-                              .to_numpy())) if len(delivered) else end / 50
+    typical = (
+        float(
+            np.median(
+                delivered["time"].to_numpy() - sends.loc[delivered["copy"], "time"].to_numpy()
+            )
+        )
+        if len(delivered)
+        else end / 50
+    )
     for copy, row in sends.iterrows():
         src, dst, ts = int(row["node"]), int(row["peer"]), float(row["time"])
         color = color_of.get(row["ballot"], "0.55")
@@ -268,45 +325,99 @@ def spacetime(trace: pd.DataFrame, nodes: int, roles: dict[int, str] | None = No
         if src == dst and mark is None and outcome is not None:
             _self_message(ax, ts * scale, te * scale, src, color, style)
         else:
-            ax.annotate("", xy=(te * scale, ye), xytext=(ts * scale, src),
-                        arrowprops=dict(arrowstyle="-|>" if mark is None else "-", color=color,
-                                        shrinkA=0, shrinkB=0, mutation_scale=8, **style))
+            ax.annotate(
+                "",
+                xy=(te * scale, ye),
+                xytext=(ts * scale, src),
+                arrowprops=dict(
+                    arrowstyle="-|>" if mark is None else "-",
+                    color=color,
+                    shrinkA=0,
+                    shrinkB=0,
+                    mutation_scale=8,
+                    **style,
+                ),
+            )
         if mark:
             ax.plot(te * scale, ye, marker="x", color="red", markersize=6, zorder=3)
         if row["event"] == "duplicate":
-            ax.plot(te * scale, ye, marker="o", markersize=5, markerfacecolor="none",
-                    markeredgecolor=color, zorder=3)
+            ax.plot(
+                te * scale,
+                ye,
+                marker="o",
+                markersize=5,
+                markerfacecolor="none",
+                markeredgecolor=color,
+                zorder=3,
+            )
 
     for _, row in t[t["event"] == "crash"].iterrows():
         node, start = int(row["node"]), float(row["time"])
         back = t[(t["event"] == "restart") & (t["node"] == node) & (t["time"] > start)]
         stop = float(back["time"].min()) if len(back) else end
-        ax.fill_between([start * scale, stop * scale], node - 0.3, node + 0.3, color="0.3",
-                        alpha=0.25, linewidth=0, zorder=1)
+        ax.fill_between(
+            [start * scale, stop * scale],
+            node - 0.3,
+            node + 0.3,
+            color="0.3",
+            alpha=0.25,
+            linewidth=0,
+            zorder=1,
+        )
         ax.text(start * scale, node + 0.33, "crash", fontsize="x-small", color="0.3")
     for _, row in t[t["event"] == "RoundStarted"].iterrows():
-        ax.plot(float(row["time"]) * scale, row["node"], marker="|", markersize=14,
-                color=color_of.get(row["ballot"], "k"), zorder=4)
-        ax.text(float(row["time"]) * scale, row["node"] - 0.38, f"b{row['ballot']}",
-                fontsize="x-small", color=color_of.get(row["ballot"], "k"))
+        ax.plot(
+            float(row["time"]) * scale,
+            row["node"],
+            marker="|",
+            markersize=14,
+            color=color_of.get(row["ballot"], "k"),
+            zorder=4,
+        )
+        ax.text(
+            float(row["time"]) * scale,
+            row["node"] - 0.38,
+            f"b{row['ballot']}",
+            fontsize="x-small",
+            color=color_of.get(row["ballot"], "k"),
+        )
     learned = t[t["event"] == "learned"]
-    ax.plot(learned["time"] * scale, learned["node"], linestyle="none", marker="*", markersize=11,
-            color="gold", markeredgecolor="black", zorder=5)
+    ax.plot(
+        learned["time"] * scale,
+        learned["node"],
+        linestyle="none",
+        marker="*",
+        markersize=11,
+        color="gold",
+        markeredgecolor="black",
+        zorder=5,
+    )
     for _, row in t[t["event"] == "chosen"].iterrows():
         x = float(row["time"]) * scale
         ax.axvline(x, color="green", linestyle="--", linewidth=1.2)
-        ax.text(x, nodes - 0.45, f" chosen {row['value']} in ballot {row['ballot']}",
-                color="green", fontsize="small", va="bottom")
+        ax.text(
+            x,
+            nodes - 0.45,
+            f" chosen {row['value']} in ballot {row['ballot']}",
+            color="green",
+            fontsize="small",
+            va="bottom",
+        )
 
     ax.set_xlim(0, end * scale * 1.01)
     ax.set_ylim(nodes - 0.4, -0.6)
     ax.set_yticks(range(nodes))
-    ax.set_yticklabels([f"node {i}" + (f" ({roles[i]})" if roles and i in roles else "")
-                        for i in range(nodes)])
+    ax.set_yticklabels(
+        [f"node {i}" + (f" ({roles[i]})" if roles and i in roles else "") for i in range(nodes)]
+    )
     ax.set_xlabel(f"time ({unit})")
     ax.set_title(title or "Space-time diagram")
-    ax.legend(handles=_spacetime_legend(ballots, color_of), fontsize="x-small",
-              loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(
+        handles=_spacetime_legend(ballots, color_of),
+        fontsize="x-small",
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
     return fig
 
 
@@ -315,9 +426,19 @@ def _self_message(ax: Axes, start: float, stop: float, node: int, color: Any, st
     u = np.linspace(0.0, 1.0, 16)
     x, y = start + (stop - start) * u, node - 0.22 * np.sin(np.pi * u)
     ax.plot(x[:-1], y[:-1], color=color, **style)
-    ax.annotate("", xy=(x[-1], y[-1]), xytext=(x[-2], y[-2]),
-                arrowprops=dict(arrowstyle="-|>", color=color, shrinkA=0, shrinkB=0,
-                                mutation_scale=8, linewidth=style["linewidth"]))
+    ax.annotate(
+        "",
+        xy=(x[-1], y[-1]),
+        xytext=(x[-2], y[-2]),
+        arrowprops=dict(
+            arrowstyle="-|>",
+            color=color,
+            shrinkA=0,
+            shrinkB=0,
+            mutation_scale=8,
+            linewidth=style["linewidth"],
+        ),
+    )
 
 
 def _message_style(message: str) -> dict:
@@ -331,8 +452,9 @@ def _message_style(message: str) -> dict:
 def _spacetime_legend(ballots: list[str], color_of: dict) -> list:
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], color=color_of[b], linewidth=2, label=f"ballot {b}")
-               for b in ballots[:12]]
+    handles = [
+        Line2D([], [], color=color_of[b], linewidth=2, label=f"ballot {b}") for b in ballots[:12]
+    ]
     if len(ballots) > 12:
         handles.append(Line2D([], [], color="white", label=f"(+{len(ballots) - 12} ballots)"))
     return handles + [
@@ -340,11 +462,27 @@ def _spacetime_legend(ballots: list[str], color_of: dict) -> list:
         Line2D([], [], color="0.3", linewidth=1.8, label="accept / accepted"),
         Line2D([], [], color="0.55", linewidth=0.8, linestyle=":", label="other messages"),
         Line2D([], [], color="red", marker="x", linestyle="none", label="dropped"),
-        Line2D([], [], color="0.3", marker="o", markerfacecolor="none", linestyle="none",
-               label="duplicate copy"),
-        Line2D([], [], color="gold", marker="*", markeredgecolor="black", linestyle="none",
-               markersize=10, label="learned"),
-        Line2D([], [], color="0.3", marker="|", linestyle="none", markersize=10,
-               label="round started"),
+        Line2D(
+            [],
+            [],
+            color="0.3",
+            marker="o",
+            markerfacecolor="none",
+            linestyle="none",
+            label="duplicate copy",
+        ),
+        Line2D(
+            [],
+            [],
+            color="gold",
+            marker="*",
+            markeredgecolor="black",
+            linestyle="none",
+            markersize=10,
+            label="learned",
+        ),
+        Line2D(
+            [], [], color="0.3", marker="|", linestyle="none", markersize=10, label="round started"
+        ),
         Line2D([], [], color="green", linestyle="--", label="value chosen"),
     ]

@@ -29,8 +29,13 @@ class Section:
     table: pd.DataFrame | None = None
 
 
-def build_report(scenarios: Path, out: Path, runs: int | None = None, workers: int = 1,
-                 progress: Callable[[str], None] = lambda _: None) -> Path:
+def build_report(
+    scenarios: Path,
+    out: Path,
+    runs: int | None = None,
+    workers: int = 1,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Path:
     """Run everything and write `out/index.md` with its figures; returns index.md's path."""
     livelock = _load(scenarios / "livelock")
     latency = _load(scenarios / "report", "latency-*.toml")
@@ -76,15 +81,17 @@ def _share(runs: pd.DataFrame, scenario: str, column: str) -> float:
 def _livelock_section(runs: pd.DataFrame, out: Path) -> Section:
     save_figure(plots.livelock(runs), out / "livelock.png")
     summary = summarize(runs)
-    table = pd.DataFrame({
-        "scenario": summary["scenario"],
-        "chosen %": summary["chosen_pct"],
-        "livelock %": summary["livelock_pct"],
-        "ballots (mean)": summary["ballots_mean"],
-        "chosen p50 ms": summary["chosen_at_p50"] * 1e3,
-        "chosen p99 ms": summary["chosen_at_p99"] * 1e3,
-        "messages per decision": summary["messages_per_decision"],
-    })
+    table = pd.DataFrame(
+        {
+            "scenario": summary["scenario"],
+            "chosen %": summary["chosen_pct"],
+            "livelock %": summary["livelock_pct"],
+            "ballots (mean)": summary["ballots_mean"],
+            "chosen p50 ms": summary["chosen_at_p50"] * 1e3,
+            "chosen p99 ms": summary["chosen_at_p99"] * 1e3,
+            "messages per decision": summary["messages_per_decision"],
+        }
+    )
     none5 = _share(runs, "leaderless-none-5p-clean", "livelock")
     lossy5 = _share(runs, "leaderless-none-5p-lossy", "livelock")
     rand5 = _share(runs, "leaderless-random-5p-clean", "chosen")
@@ -121,9 +128,16 @@ def _duel_section(path: Path, out: Path) -> Section:
     result = simulate(scenario, scenario.seed, trace=True)
     roles = {i: "P A L" if i in scenario.proposer_ids else "A L" for i in scenario.node_ids}
     until = 0.12
-    save_figure(plots.spacetime(result.trace, scenario.cluster.nodes, roles, until,
-                                f"{scenario.name}, seed {scenario.seed}: the first {until * 1e3:g} ms"),
-                out / "duel.png")
+    save_figure(
+        plots.spacetime(
+            result.trace,
+            scenario.cluster.nodes,
+            roles,
+            until,
+            f"{scenario.name}, seed {scenario.seed}: the first {until * 1e3:g} ms",
+        ),
+        out / "duel.png",
+    )
     rec = result.record
     paragraph = (
         f"The first {until * 1e3:g} ms of one livelocked run ({scenario.name}, seed "

@@ -68,8 +68,9 @@ def write_results(batch: Batch, out: str | Path) -> Path:
     return folder
 
 
-def write_comparison(runs: pd.DataFrame, table: pd.DataFrame, figure: Figure, out: str | Path
-                     ) -> Path:
+def write_comparison(
+    runs: pd.DataFrame, table: pd.DataFrame, figure: Figure, out: str | Path
+) -> Path:
     """`<out>/comparison.parquet` (one row per scenario), `<out>/runs.parquet` (every run
     of every scenario) and `<out>/comparison.png`; returns the folder."""
     folder = Path(out)

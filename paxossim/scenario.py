@@ -167,7 +167,9 @@ class Scenario(_Section):
 
     @property
     def warnings(self) -> list[str]:
-        return [f"bugs.{name} is on: this scenario breaks Paxos on purpose" for name in self.bugs.on]
+        return [
+            f"bugs.{name} is on: this scenario breaks Paxos on purpose" for name in self.bugs.on
+        ]
 
     def _resolve(self, ids: list[int] | str) -> tuple[int, ...]:
         return self.node_ids if ids == "all" else tuple(sorted(ids))
@@ -199,8 +201,12 @@ class ScenarioError(ValueError):
     def __init__(self, source: str, problems: list[tuple[str, str]]):
         self.source = source
         self.problems = problems
-        super().__init__("\n".join(f"{source}: {key}: {problem}" if key else f"{source}: {problem}"
-                                   for key, problem in problems))
+        super().__init__(
+            "\n".join(
+                f"{source}: {key}: {problem}" if key else f"{source}: {problem}"
+                for key, problem in problems
+            )
+        )
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -251,24 +257,38 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
     acceptors = len(s.acceptor_ids)
     for phase, size in zip(("phase1", "phase2"), s.quorum_sizes, strict=True):
         if acceptors and size > acceptors:
-            problems.append((f"protocol.quorum.{phase}",
-                             f"must be at most the number of acceptors ({acceptors}), got {size}"))
+            problems.append(
+                (
+                    f"protocol.quorum.{phase}",
+                    f"must be at most the number of acceptors ({acceptors}), got {size}",
+                )
+            )
     p1, p2 = s.quorum_sizes
     if acceptors and p1 + p2 <= acceptors and not s.bugs.unsafe_quorum:
-        problems.append(("protocol.quorum", f"phase1 + phase2 must exceed the number of acceptors "
-                         f"({acceptors}) so that quorums intersect, got {p1} + {p2}; "
-                         "set bugs.unsafe_quorum = true to allow it"))
+        problems.append(
+            (
+                "protocol.quorum",
+                f"phase1 + phase2 must exceed the number of acceptors "
+                f"({acceptors}) so that quorums intersect, got {p1} + {p2}; "
+                "set bugs.unsafe_quorum = true to allow it",
+            )
+        )
     if s.protocol.distinguished_learners is not None:
         check_ids("protocol.distinguished_learners", s.protocol.distinguished_learners)
-        outside = sorted(set(s.protocol.distinguished_learners) - set(s.learner_ids) - set(
-            x for x in s.protocol.distinguished_learners if x >= n))
+        outside = sorted(
+            set(s.protocol.distinguished_learners)
+            - set(s.learner_ids)
+            - set(x for x in s.protocol.distinguished_learners if x >= n)
+        )
         if outside:
             problems.append(("protocol.distinguished_learners", f"must be learners, got {outside}"))
 
     for i, part in enumerate(s.network.partitions):
         key = f"network.partitions[{i}]"
         if part.end is not None and part.end <= part.start:
-            problems.append((f"{key}.end", f"must be after start ({part.start:g}), got {part.end:g}"))
+            problems.append(
+                (f"{key}.end", f"must be after start ({part.start:g}), got {part.end:g}")
+            )
         for g, group in enumerate(part.groups):
             check_ids(f"{key}.groups[{g}]", group)
         flat = [node for group in part.groups for node in group]
@@ -280,8 +300,12 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
         if fault.node >= n:
             problems.append((f"{key}.node", f"node id must be in 0..{n - 1}, got {fault.node}"))
         if fault.restart_at is not None and fault.restart_at <= fault.crash_at:
-            problems.append((f"{key}.restart_at",
-                             f"must be after crash_at ({fault.crash_at:g}), got {fault.restart_at:g}"))
+            problems.append(
+                (
+                    f"{key}.restart_at",
+                    f"must be after crash_at ({fault.crash_at:g}), got {fault.restart_at:g}",
+                )
+            )
     down_until: dict[int, tuple[float, int]] = {}  # node -> (end of its latest outage, fault)
     for j in sorted(range(len(s.faults)), key=lambda k: s.faults[k].crash_at):
         b = s.faults[j]
@@ -289,35 +313,55 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
         if b.node in down_until and b.crash_at < down_until[b.node][0]:
             until, i = down_until[b.node]
             text = "it never restarts" if until == math.inf else f"until {until:g}"
-            problems.append((f"faults[{j}].crash_at", f"node {b.node} is still down from faults[{i}] "
-                             f"({text}), got {b.crash_at:g}"))
+            problems.append(
+                (
+                    f"faults[{j}].crash_at",
+                    f"node {b.node} is still down from faults[{i}] ({text}), got {b.crash_at:g}",
+                )
+            )
         if end > down_until.get(b.node, (-1.0, -1))[0]:
             down_until[b.node] = (end, j)
 
     leader = s.protocol.leader
     if leader.timeout <= leader.heartbeat:
-        problems.append(("protocol.leader.timeout", f"must be longer than the heartbeat "
-                         f"({leader.heartbeat:g}), got {leader.timeout:g}"))
+        problems.append(
+            (
+                "protocol.leader.timeout",
+                f"must be longer than the heartbeat ({leader.heartbeat:g}), got {leader.timeout:g}",
+            )
+        )
     at = s.workload.propose_at
     if isinstance(at, list) and len(at) != len(s.cluster.proposers):
-        problems.append(("workload.propose_at",
-                         f"needs one time per proposer ({len(s.cluster.proposers)}), got {len(at)}"))
+        problems.append(
+            (
+                "workload.propose_at",
+                f"needs one time per proposer ({len(s.cluster.proposers)}), got {len(at)}",
+            )
+        )
     return problems
 
 
 # -- turning pydantic's errors into one line each ---------------------------------------
 
 _TABLES: dict[str, type[BaseModel]] = {
-    "": Scenario, "cluster": Cluster, "network": Network, "network.partitions": Partition,
-    "faults": Fault, "protocol": Protocol, "protocol.quorum": QuorumSizes,
-    "protocol.leader": Leader, "bugs": Bugs, "workload": Workload,
+    "": Scenario,
+    "cluster": Cluster,
+    "network": Network,
+    "network.partitions": Partition,
+    "faults": Fault,
+    "protocol": Protocol,
+    "protocol.quorum": QuorumSizes,
+    "protocol.leader": Leader,
+    "bugs": Bugs,
+    "workload": Workload,
 }
 _UNION_KEYS = {
     "network.delay": ["dist", "value", "low", "high", "mean", "median", "sigma"],
     "protocol.backoff": ["kind", "delay", "max", "base", "cap"],
 }
 _ALL_KEYS = {name for model in _TABLES.values() for name in model.model_fields} | {
-    key for keys in _UNION_KEYS.values() for key in keys}
+    key for keys in _UNION_KEYS.values() for key in keys
+}
 
 
 def _keys_of_table(loc: list) -> list[str]:
@@ -410,7 +454,11 @@ def _user_location(loc: tuple, data: Any, missing: bool) -> tuple[list, str | No
                 member, field_loc = part, list(out)
             continue
         out.append(part)
-        node = node[part] if isinstance(node, (dict, list)) and not _is_key_missing(node, part) else None
+        node = (
+            node[part]
+            if isinstance(node, (dict, list)) and not _is_key_missing(node, part)
+            else None
+        )
     return out, member, field_loc if member is not None else out
 
 

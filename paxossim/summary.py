@@ -52,7 +52,8 @@ def format_summary(row: pd.Series) -> str:
     lines = [
         f"{row['scenario']}: {row['runs']} runs",
         f"  chosen {row['chosen_pct']:.1f}%   learned by all up {row['learned_pct']:.1f}%   "
-        f"livelock {row['livelock_pct']:.1f}%   safety violations {row['safety_violations']}{unsafe}",
+        f"livelock {row['livelock_pct']:.1f}%   "
+        f"safety violations {row['safety_violations']}{unsafe}",
         "  ballots         " + pct.format(*(f"{row[f'ballots_p{p}']:g}" for p in PERCENTILES)),
         "  time to choose  " + pct.format(*(_ms(row[f"chosen_at_p{p}"]) for p in PERCENTILES)),
         "  time to learn   " + pct.format(*(_ms(row[f"learned_at_p{p}"]) for p in PERCENTILES)),
@@ -63,17 +64,21 @@ def format_summary(row: pd.Series) -> str:
 
 def format_comparison(table: pd.DataFrame) -> str:
     """The comparison as one aligned text table, times in milliseconds."""
-    view = pd.DataFrame({
-        "scenario": table["scenario"],
-        "strategy": table["strategy"],
-        "prop": table["proposers"],
-        "chosen%": table["chosen_pct"].map("{:.1f}".format),
-        "livelock%": table["livelock_pct"].map("{:.1f}".format),
-        "ballots": table["ballots_mean"].map("{:.2f}".format),
-        "ballots p99": table["ballots_p99"].map("{:g}".format),
-        **{f"choose p{p} ms": (table[f"chosen_at_p{p}"] * 1e3).map("{:.1f}".format)
-           for p in PERCENTILES},
-        "msgs/decision": table["messages_per_decision"].map("{:.1f}".format),
-        "unsafe": table["unsafe_runs"],
-    })
+    view = pd.DataFrame(
+        {
+            "scenario": table["scenario"],
+            "strategy": table["strategy"],
+            "prop": table["proposers"],
+            "chosen%": table["chosen_pct"].map("{:.1f}".format),
+            "livelock%": table["livelock_pct"].map("{:.1f}".format),
+            "ballots": table["ballots_mean"].map("{:.2f}".format),
+            "ballots p99": table["ballots_p99"].map("{:g}".format),
+            **{
+                f"choose p{p} ms": (table[f"chosen_at_p{p}"] * 1e3).map("{:.1f}".format)
+                for p in PERCENTILES
+            },
+            "msgs/decision": table["messages_per_decision"].map("{:.1f}".format),
+            "unsafe": table["unsafe_runs"],
+        }
+    )
     return view.to_string(index=False)

@@ -69,8 +69,11 @@ class SafetyChecker:
         promised = st.promised
         if promised != before:
             if promised < before:
-                self._violate(now, PROMISE_MONOTONIC,
-                              f"acceptor {node} promised {before}, now only {promised}")
+                self._violate(
+                    now,
+                    PROMISE_MONOTONIC,
+                    f"acceptor {node} promised {before}, now only {promised}",
+                )
             self._promised[node] = promised
             if promised > self.highest_promise:
                 self.highest_promise = promised
@@ -81,36 +84,51 @@ class SafetyChecker:
         last = NO_BALLOT if vote is None else vote[0]
         self._vote[node] = (ballot, st.accepted_value)
         if ballot < last:
-            self._violate(now, VOTE_NEVER_FORGOTTEN,
-                          f"acceptor {node} voted in {last}, now remembers only {ballot}")
+            self._violate(
+                now,
+                VOTE_NEVER_FORGOTTEN,
+                f"acceptor {node} voted in {last}, now remembers only {ballot}",
+            )
             return
         if ballot == NO_BALLOT:
             return
         if ballot < before:
-            self._violate(now, ACCEPTED_AT_OR_ABOVE_PROMISE,
-                          f"acceptor {node} accepted {ballot} after promising {before}")
+            self._violate(
+                now,
+                ACCEPTED_AT_OR_ABOVE_PROMISE,
+                f"acceptor {node} accepted {ballot} after promising {before}",
+            )
         if ballot > promised:
-            self._violate(now, ACCEPTED_LE_PROMISED,
-                          f"acceptor {node} accepted {ballot} above its promise {promised}")
+            self._violate(
+                now,
+                ACCEPTED_LE_PROMISED,
+                f"acceptor {node} accepted {ballot} above its promise {promised}",
+            )
         self._record_vote(node, ballot, st.accepted_value, now)
 
     def acceptors_promised_above(self, ballot: Ballot) -> int:
         return sum(promised > ballot for promised in self._promised.values())
 
     def ballot_started(self, node: int, ballot: Ballot, now: float) -> None:
-        """"No two proposals are ever issued with the same number" (2.5)."""
+        """ "No two proposals are ever issued with the same number" (2.5)."""
         first = self._started.get(ballot)
         if first is not None:
-            self._violate(now, BALLOT_UNIQUE, f"ballot {ballot} started by node {first}, "
-                          f"then again by node {node}")
+            self._violate(
+                now,
+                BALLOT_UNIQUE,
+                f"ballot {ballot} started by node {first}, then again by node {node}",
+            )
             return
         self._started[ballot] = node
 
     def _record_vote(self, node: int, ballot: Ballot, value: Any, now: float) -> None:
         known = self._ballot_value.setdefault(ballot, value)
         if known != value:
-            self._violate(now, ONE_VALUE_PER_BALLOT,
-                          f"ballot {ballot} carries {known!r} and {value!r} (acceptor {node})")
+            self._violate(
+                now,
+                ONE_VALUE_PER_BALLOT,
+                f"ballot {ballot} carries {known!r} and {value!r} (acceptor {node})",
+            )
             return
         voters = self._voters.setdefault(ballot, set())
         voters.add(node)
@@ -121,19 +139,28 @@ class SafetyChecker:
             if self.on_chosen is not None:
                 self.on_chosen()
             if value not in self.proposed:
-                self._violate(now, CHOSEN_WAS_PROPOSED, f"{value!r} chosen in {ballot}, never proposed")
+                self._violate(
+                    now, CHOSEN_WAS_PROPOSED, f"{value!r} chosen in {ballot}, never proposed"
+                )
         elif value != self.chosen_value:
-            self._violate(now, AT_MOST_ONE_CHOSEN,
-                          f"{self.chosen_value!r} chosen in {self.chosen_ballot}, "
-                          f"then {value!r} in {ballot} by acceptors {sorted(voters)}")
+            self._violate(
+                now,
+                AT_MOST_ONE_CHOSEN,
+                f"{self.chosen_value!r} chosen in {self.chosen_ballot}, "
+                f"then {value!r} in {ballot} by acceptors {sorted(voters)}",
+            )
 
     def learned(self, node: int, value: Any, now: float) -> None:
         if not self.chosen or value != self.chosen_value:
             what = f"{self.chosen_value!r} is" if self.chosen else "nothing is"
-            self._violate(now, LEARNED_IS_CHOSEN, f"learner {node} learned {value!r}, {what} chosen")
+            self._violate(
+                now, LEARNED_IS_CHOSEN, f"learner {node} learned {value!r}, {what} chosen"
+            )
         before = self._learned.setdefault(node, value)
         if before != value:
-            self._violate(now, LEARNED_NEVER_CHANGES, f"learner {node} learned {before!r}, then {value!r}")
+            self._violate(
+                now, LEARNED_NEVER_CHANGES, f"learner {node} learned {before!r}, then {value!r}"
+            )
 
     def _violate(self, now: float, invariant: str, detail: str) -> None:
         self.violations.append(Violation(now, invariant, detail))

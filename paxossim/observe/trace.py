@@ -15,20 +15,34 @@ class Trace:
     def __init__(self) -> None:
         self.rows: list[tuple] = []
 
-    def record(self, time: float, event: str, node: int, peer: int | None = None,
-               msg: Any = None, detail: str = "", ballot: Any = None, value: Any = None,
-               copy: int = -1) -> None:
+    def record(
+        self,
+        time: float,
+        event: str,
+        node: int,
+        peer: int | None = None,
+        msg: Any = None,
+        detail: str = "",
+        ballot: Any = None,
+        value: Any = None,
+        copy: int = -1,
+    ) -> None:
         if msg is not None:
             ballot = getattr(msg, "ballot", ballot)
             value = getattr(msg, "value", value)
-        self.rows.append((
-            time, event, node, -1 if peer is None else peer,
-            type(msg).__name__ if msg is not None else "",
-            "" if ballot is None else str(ballot),
-            "" if value is None else str(value),
-            copy,
-            detail,
-        ))
+        self.rows.append(
+            (
+                time,
+                event,
+                node,
+                -1 if peer is None else peer,
+                type(msg).__name__ if msg is not None else "",
+                "" if ballot is None else str(ballot),
+                "" if value is None else str(value),
+                copy,
+                detail,
+            )
+        )
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame.from_records(self.rows, columns=COLUMNS)

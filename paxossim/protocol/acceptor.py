@@ -45,7 +45,7 @@ class Acceptor:
         return []
 
     def on_prepare(self, src: int, msg: Prepare) -> list:
-        """"If an acceptor receives a prepare request with number n greater than that of any
+        """ "If an acceptor receives a prepare request with number n greater than that of any
         prepare request to which it has already responded, then it responds to the request
         with a promise not to accept any more proposals numbered less than n and with the
         highest-numbered proposal (if any) that it has accepted." A repeat of the request it
@@ -57,7 +57,7 @@ class Acceptor:
         return self._refuse(src, msg.ballot)
 
     def on_accept(self, src: int, msg: Accept) -> list:
-        """"If an acceptor receives an accept request for a proposal numbered n, it accepts
+        """ "If an acceptor receives an accept request for a proposal numbered n, it accepts
         the proposal unless it has already responded to a prepare request having a number
         greater than n." """
         st = self.storage
@@ -76,7 +76,7 @@ class Acceptor:
         return [Send((src,), Accepted(st.accepted_ballot, st.accepted_value))]
 
     def _refuse(self, src: int, ballot: Ballot) -> list:
-        """"An acceptor ... should inform the proposer, who should then abandon its proposal"
+        """ "An acceptor ... should inform the proposer, who should then abandon its proposal"
         (2.3); without the optimization the request is simply ignored."""
         if self.nack:
             return [Send((src,), Nack(ballot, self.storage.promised))]

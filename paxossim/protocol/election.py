@@ -33,8 +33,16 @@ class ElectorStorage:
 class Elector:
     __slots__ = ("node", "peers", "heartbeat", "timeout", "jitter", "storage", "leader", "term")
 
-    def __init__(self, node: int, peers: tuple[int, ...], heartbeat: float, timeout: float,
-                 jitter: Callable[[], float], storage: ElectorStorage, leader: int | None):
+    def __init__(
+        self,
+        node: int,
+        peers: tuple[int, ...],
+        heartbeat: float,
+        timeout: float,
+        jitter: Callable[[], float],
+        storage: ElectorStorage,
+        leader: int | None,
+    ):
         self.node = node
         self.peers = peers  # the other proposer nodes
         self.heartbeat = heartbeat
@@ -80,7 +88,10 @@ class Elector:
         return [LeadershipChanged(True, self.term), CancelTimer(ELECTION), *self._beat()]
 
     def _beat(self) -> list:
-        return [Send(self.peers, Heartbeat(self.term, self.node)), SetTimer(HEARTBEAT, self.heartbeat)]
+        return [
+            Send(self.peers, Heartbeat(self.term, self.node)),
+            SetTimer(HEARTBEAT, self.heartbeat),
+        ]
 
     def _election_timer(self) -> SetTimer:
         return SetTimer(ELECTION, self.timeout + self.jitter())

@@ -88,7 +88,7 @@ class Learner:
         return []
 
     def on_accepted(self, src: int, msg: Accepted) -> list:
-        """"To learn that a value has been chosen, a learner must find out that a proposal
+        """ "To learn that a value has been chosen, a learner must find out that a proposal
         has been accepted by a majority of acceptors" - the same proposal: votes of
         different ballots are never added up."""
         if self.storage.learned:

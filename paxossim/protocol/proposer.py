@@ -23,7 +23,7 @@ RETRY, BACKOFF = "retry", "backoff"
 
 @dataclass(slots=True)
 class ProposerStorage:
-    """"A proposer ... must remember the highest-numbered proposal it has tried to issue"
+    """ "A proposer ... must remember the highest-numbered proposal it has tried to issue"
     (2.3), so that after a restart it never reuses a number."""
 
     round: int = 0
@@ -128,7 +128,7 @@ class Proposer:
     # -- phase 1 ------------------------------------------------------------------------
 
     def _new_round(self) -> list:
-        """"A proposer chooses a new proposal number n and sends a request to each member
+        """ "A proposer chooses a new proposal number n and sends a request to each member
         of some set of acceptors": here, to every acceptor."""
         rnd = max(self.storage.round, self.highest_seen) + 1
         self.storage.round = rnd
@@ -143,7 +143,7 @@ class Proposer:
         ]
 
     def on_promise(self, src: int, msg: Promise) -> list:
-        """"If the proposer receives a response to its prepare requests (numbered n) from a
+        """ "If the proposer receives a response to its prepare requests (numbered n) from a
         majority of acceptors, then it sends an accept request to each of those acceptors
         for a proposal numbered n with a value v, where v is the value of the
         highest-numbered proposal among the responses, or is any value if the responses
@@ -189,7 +189,7 @@ class Proposer:
         return []
 
     def _abandon(self, reason: str) -> list:
-        """"The proposer should then abandon its proposal" and, to still get a value
+        """ "The proposer should then abandon its proposal" and, to still get a value
         chosen, try again with a higher number after its backoff."""
         effects: list = [RoundAbandoned(self.ballot, reason, self._phase), CancelTimer(RETRY)]
         self.attempts += 1

@@ -23,6 +23,7 @@ DELAYS, LOSSES, DUPLICATES = 0, 1, 2  # sub-streams of the network's stream
 if TYPE_CHECKING:
     from paxossim.sim.node import Node
 
+
 class Partitions:
     """Time windows in which messages between different groups are dropped.
 
@@ -33,8 +34,11 @@ class Partitions:
 
     def __init__(self, spec: NetworkSpec, horizon: float):
         self._windows = [
-            (p.start, horizon if p.end is None else p.end,
-             {node: g for g, group in enumerate(p.groups) for node in group})
+            (
+                p.start,
+                horizon if p.end is None else p.end,
+                {node: g for g, group in enumerate(p.groups) for node in group},
+            )
             for p in spec.partitions
         ]
 
@@ -54,8 +58,15 @@ class Network:
         "_lose", "_duplicate", "_partitioned", "_deliver_cb", "_copy_cb", "_plain", "_copies",
     )  # fmt: skip
 
-    def __init__(self, env: simpy.Environment, spec: NetworkSpec, horizon: float,
-                 rng: Callable[[int], np.random.Generator], stats: RunStats, trace: Trace | None):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        spec: NetworkSpec,
+        horizon: float,
+        rng: Callable[[int], np.random.Generator],
+        stats: RunStats,
+        trace: Trace | None,
+    ):
         """`rng(k)` makes the Generator of sub-stream k: delays, losses and duplications
         each draw from their own, so a change of the loss rate leaves every delay alone."""
         self.env = env
@@ -95,13 +106,17 @@ class Network:
             if self.loss and self._lose() < self.loss:
                 self._drop(src, dst, msg, "loss", copy)
                 continue
-            self.env.timeout(self._delay(), (src, dst, msg, copy)).callbacks.append(self._deliver_cb)
+            self.env.timeout(self._delay(), (src, dst, msg, copy)).callbacks.append(
+                self._deliver_cb
+            )
             if self.duplicate and self._duplicate() < self.duplicate:
                 self.stats.messages_duplicated += 1
                 extra = next(self._copies)
                 if trace is not None:
                     trace.record(now, "duplicate", src, dst, msg, f"copy of {copy}", copy=extra)
-                self.env.timeout(self._delay(), (src, dst, msg, extra)).callbacks.append(self._copy_cb)
+                self.env.timeout(self._delay(), (src, dst, msg, extra)).callbacks.append(
+                    self._copy_cb
+                )
 
     def _deliver(self, event: simpy.Event) -> None:
         src, dst, msg, copy = event._value

@@ -53,15 +53,22 @@ class Storage:
 
 class Node:
     __slots__ = (
-        "id", "world", "network", "up", "make_roles", "storage", "proposer", "acceptor",
-        "learner", "_timers",
+        "id", "world", "network", "env", "checker", "up", "make_roles", "storage", "proposer",
+        "acceptor", "learner", "_timers",
     )  # fmt: skip
 
-    def __init__(self, node_id: int, world: "World", storage: Storage,
-                 make_roles: Callable[["Node", bool], tuple]):
+    def __init__(
+        self,
+        node_id: int,
+        world: "World",
+        storage: Storage,
+        make_roles: Callable[["Node", bool], tuple],
+    ):
         self.id = node_id
         self.world = world
         self.network = world.network
+        self.env = world.env
+        self.checker = world.checker
         self.storage = storage
         self.make_roles = make_roles  # (node, restarted) -> (proposer, acceptor, learner)
         self.up = True
@@ -76,7 +83,7 @@ class Node:
             acceptor = self.acceptor
             if acceptor is not None:
                 self.apply(acceptor, acceptor.handle(src, msg))
-                self.world.checker.acceptor_step(self.id, acceptor.storage, self.world.env.now)
+                self.checker.acceptor_step(self.id, acceptor.storage, self.env.now)
             return
         if kind in _TO_PROPOSER and self.proposer is not None:
             self.apply(self.proposer, self.proposer.handle(src, msg))
@@ -134,7 +141,7 @@ class Node:
     def _set_timer(self, role: Any, e: SetTimer) -> None:
         token = next(self.world.tokens)
         self._timers[(role, e.name)] = token
-        self.world.env.timeout(e.delay, (role, e.name, token)).callbacks.append(self._fire)
+        self.env.timeout(e.delay, (role, e.name, token)).callbacks.append(self._fire)
 
     def _cancel_timer(self, role: Any, e: CancelTimer) -> None:
         self._timers.pop((role, e.name), None)

@@ -43,8 +43,12 @@ class Draws:
 
     __slots__ = ("_sample", "_rng", "_values")
 
-    def __init__(self, sample: Callable[[np.random.Generator, int], np.ndarray],
-                 rng: Callable[[], np.random.Generator], block: int = 128):
+    def __init__(
+        self,
+        sample: Callable[[np.random.Generator, int], np.ndarray],
+        rng: Callable[[], np.random.Generator],
+        block: int = 128,
+    ):
         self._sample = lambda g: sample(g, block)
         self._rng = rng
         self._values: list[float] = []

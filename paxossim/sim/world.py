@@ -103,10 +103,18 @@ class World:
         self.tokens = itertools.count()
         self.stats = RunStats()
         self.trace = Trace() if trace else None
-        self.checker = SafetyChecker(plan.quorums.phase2, {proposal_value(p) for p in plan.propose_at})
+        self.checker = SafetyChecker(
+            plan.quorums.phase2, {proposal_value(p) for p in plan.propose_at}
+        )
         self.checker.on_chosen = self._on_chosen
-        self.network = Network(self.env, s.network, s.horizon, lambda k: rng.stream(seed, rng.NETWORK, k),
-                               self.stats, self.trace)
+        self.network = Network(
+            self.env,
+            s.network,
+            s.horizon,
+            lambda k: rng.stream(seed, rng.NETWORK, k),
+            self.stats,
+            self.trace,
+        )
         self._leaders: set[int] = set()
         self._leaderless_since: float | None = 0.0 if plan.leader else None
         self._backoff: dict[int, Any] = {}
@@ -138,7 +146,9 @@ class World:
             if plan.leader:
                 storage.elector = ElectorStorage()
                 jitter = plan.scenario.protocol.leader.timeout_jitter
-                election = rng.uniforms(rng.Lazy(lambda: rng.stream(self.seed, rng.ELECTION, i)).get)
+                election = rng.uniforms(
+                    rng.Lazy(lambda: rng.stream(self.seed, rng.ELECTION, i)).get
+                )
                 self._jitter[i] = lambda: jitter * election()
         if i in plan.acceptors:
             storage.acceptor = AcceptorStorage()
@@ -157,22 +167,42 @@ class World:
         proposer = acceptor = learner = None
         if st.proposer is not None:
             proposer = Proposer(
-                i, proposal_value(i), plan.acceptors, plan.quorums, protocol.retry_timeout,
-                self._backoff[i], st.proposer, ignore_accepted=bugs.ignore_accepted,
-                ballot_node=0 if bugs.ballot_reuse else i)
+                i,
+                proposal_value(i),
+                plan.acceptors,
+                plan.quorums,
+                protocol.retry_timeout,
+                self._backoff[i],
+                st.proposer,
+                ignore_accepted=bugs.ignore_accepted,
+                ballot_node=0 if bugs.ballot_reuse else i,
+            )
             if plan.leader:
                 cfg = protocol.leader
                 peers = tuple(p for p in plan.proposers if p != i)
-                elector = Elector(i, peers, cfg.heartbeat, cfg.timeout, self._jitter[i], st.elector,
-                                  leader=None if restarted else plan.proposers[0])
+                elector = Elector(
+                    i,
+                    peers,
+                    cfg.heartbeat,
+                    cfg.timeout,
+                    self._jitter[i],
+                    st.elector,
+                    leader=None if restarted else plan.proposers[0],
+                )
                 proposer = DistinguishedProposer(proposer, elector)
         if st.acceptor is not None:
             acceptor = Acceptor(st.acceptor, plan.vote_targets, protocol.nack)
         if st.learner is not None:
             learner = Learner(
-                st.learner, plan.quorums.phase2, plan.acceptors, plan.relays.get(i, ()),
-                plan.poll_interval, peers=tuple(x for x in plan.learners if x != i),
-                catchup=protocol.catchup or None, mix_ballots=bugs.learner_mixes_ballots)
+                st.learner,
+                plan.quorums.phase2,
+                plan.acceptors,
+                plan.relays.get(i, ()),
+                plan.poll_interval,
+                peers=tuple(x for x in plan.learners if x != i),
+                catchup=protocol.catchup or None,
+                mix_ballots=bugs.learner_mixes_ballots,
+            )
         return proposer, acceptor, learner
 
     # -- what nodes report --------------------------------------------------------------
@@ -232,8 +262,14 @@ class World:
                 stats.leader_changes += 1
             self._set_leading(node.id, e.leading)
         if self.trace is not None:
-            self.trace.record(now, kind.__name__, node.id, ballot=getattr(e, "ballot", None),
-                              value=getattr(e, "value", None), detail=_detail(e))
+            self.trace.record(
+                now,
+                kind.__name__,
+                node.id,
+                ballot=getattr(e, "ballot", None),
+                value=getattr(e, "value", None),
+                detail=_detail(e),
+            )
 
     def _preempted(self, e: RoundAbandoned) -> bool:
         """Abandoned because of a higher ballot: told so by a nack, or (timed out or
@@ -269,8 +305,13 @@ class World:
         if self._leaderless_since is not None:
             stats.leaderless_time += s.horizon - self._leaderless_since
         if self.trace is not None and checker.chosen:
-            self.trace.record(checker.chosen_at, "chosen", -1, ballot=checker.chosen_ballot,
-                              value=checker.chosen_value)
+            self.trace.record(
+                checker.chosen_at,
+                "chosen",
+                -1,
+                ballot=checker.chosen_ballot,
+                value=checker.chosen_value,
+            )
         learners_up = [i for i in self.plan.learners if self.nodes[i].up]
         learned = [stats.learned_at.get(i) for i in learners_up]
         learned_at = max(learned) if learned and None not in learned else math.nan
@@ -283,8 +324,11 @@ class World:
             and acceptors_up >= max(self.plan.quorums.phase1, self.plan.quorums.phase2)
         )
         end = checker.chosen_at if checker.chosen else s.horizon
-        dueling_time = 0.0 if math.isnan(stats.first_preemption_at) else max(
-            0.0, end - stats.first_preemption_at)
+        dueling_time = (
+            0.0
+            if math.isnan(stats.first_preemption_at)
+            else max(0.0, end - stats.first_preemption_at)
+        )
         first = checker.violations[0] if checker.violations else None
         record = RunRecord(
             scenario=s.name,
@@ -332,8 +376,14 @@ def _detail(e: Any) -> str:
     return getattr(e, "reason", "")
 
 
-def simulate(scenario: Scenario, seed: int | None = None, *, trace: bool = False,
-             run: int = 0, plan: Plan | None = None) -> RunResult:
+def simulate(
+    scenario: Scenario,
+    seed: int | None = None,
+    *,
+    trace: bool = False,
+    run: int = 0,
+    plan: Plan | None = None,
+) -> RunResult:
     """Simulate one run of `scenario` with `seed` (default: the scenario's seed)."""
     plan = plan or Plan.of(scenario)
     return World(plan, scenario.seed if seed is None else seed, run, trace).run()
