@@ -248,18 +248,6 @@ def _compare(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) ->
 def _trace(args: argparse.Namespace, path: str, scenario: Scenario) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     result = simulate(scenario, seed, trace=True)
-    roles = {
-        i: " ".join(
-            r
-            for r, ids in (
-                ("P", scenario.proposer_ids),
-                ("A", scenario.acceptor_ids),
-                ("L", scenario.learner_ids),
-            )
-            if i in ids
-        )
-        for i in scenario.node_ids
-    }
     rec = result.record
     outcome = (
         f"chose {rec.value} at {rec.chosen_at * 1e3:.1f} ms" if rec.chosen else "chose nothing"
@@ -268,7 +256,7 @@ def _trace(args: argparse.Namespace, path: str, scenario: Scenario) -> int:
         f"{scenario.name}, seed {seed}: {outcome}, {rec.ballots} ballots, "
         f"{rec.messages_sent} messages"
     )
-    fig = spacetime(result.trace, scenario.cluster.nodes, roles, args.until, title)
+    fig = spacetime(result.trace, scenario.cluster.nodes, scenario.roles, args.until, title)
     out = Path(args.out) if args.out else Path("results") / scenario.name / f"trace-seed{seed}.png"
     save_figure(fig, out)
     print(f"{title}\n  diagram: {out}")

@@ -1,8 +1,8 @@
 """Figures from tables of runs: a DataFrame in, a matplotlib Figure out.
 
 Nothing here runs a simulation or touches pyplot's global state: figures are made with
-`matplotlib.figure.Figure`, so they can be built in worker processes and tests, and
-shown in notebooks as they are.
+`matplotlib.figure.Figure`, so they can be built in worker processes and tests. In a
+notebook, `%matplotlib inline` shows a Figure left as a cell's last expression.
 """
 
 from typing import Any
@@ -68,8 +68,8 @@ def ballots_boxes(runs: pd.DataFrame, ax: Axes, by: str = "scenario") -> Axes:
     )
     ax.invert_yaxis()
     values = runs["ballots"]
-    if values.max() > 20 * max(values.min(), 1):
-        ax.set_xscale("log")
+    if len(values) and values.max() > 20 * max(values.min(), 1):
+        _plain_log_axis(ax)
     ax.set_xlabel("ballots per run (box: quartiles, whiskers: p1-p99, triangle: mean)")
     ax.set_title("Ballots started")
     ax.grid(alpha=0.3, axis="x")
@@ -144,10 +144,10 @@ def latency(
         ax.set_xlabel(f"{label} ({unit})")
         ax.grid(alpha=0.3)
         if log:
-            ax.set_xscale("log")
+            _plain_log_axis(ax)
     hist.set_ylabel("runs")
     hist.set_title(f"Distribution of {label}")
-    hist.legend(fontsize="small")
+    hist.legend(fontsize="small" if n_series <= 4 else "x-small", loc="best")
     ecdf.set_ylabel("fraction of the runs that got there")
     ecdf.legend(fontsize="small", loc="lower right")
     ecdf.set_ylim(0, 1.02)
@@ -243,7 +243,7 @@ def rounds(runs: pd.DataFrame, by: str = "scenario") -> Figure:
         right.step(
             xs, np.arange(1, len(xs) + 1) / len(xs), where="post", color=color, label=str(name)
         )
-    right.set_xscale("log")
+    _plain_log_axis(right)
     right.set_xlabel("ballots per decision")
     right.set_ylabel("fraction of chosen runs")
     right.set_title("ECDF of ballots per decision")
@@ -253,6 +253,17 @@ def rounds(runs: pd.DataFrame, by: str = "scenario") -> Figure:
 
 
 _MARKERS = ("o", "s", "^", "D")
+
+
+def _plain_log_axis(ax: Axes) -> None:
+    """A log x axis labelled 10, 20, 50, ... rather than 2x10^1: readable over short ranges."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_minor_locator(LogLocator(subs="auto"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
 
 
 def _colors(n: int) -> list:

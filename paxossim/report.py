@@ -126,13 +126,12 @@ def _rounds_section(runs: pd.DataFrame, out: Path) -> Section:
 def _duel_section(path: Path, out: Path) -> Section:
     scenario = load_scenario(path)
     result = simulate(scenario, scenario.seed, trace=True)
-    roles = {i: "P A L" if i in scenario.proposer_ids else "A L" for i in scenario.node_ids}
     until = 0.12
     save_figure(
         plots.spacetime(
             result.trace,
             scenario.cluster.nodes,
-            roles,
+            scenario.roles,
             until,
             f"{scenario.name}, seed {scenario.seed}: the first {until * 1e3:g} ms",
         ),

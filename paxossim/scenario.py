@@ -177,13 +177,36 @@ class Scenario(_Section):
     # -- conversions --------------------------------------------------------------------
 
     def with_overrides(self, source: str | None = None, **changes: Any) -> "Scenario":
-        """A copy with top-level fields replaced (None means keep), validated again;
-        `source` names the overrides in error messages."""
+        """A copy with fields replaced (None means keep), validated again. A key may be a
+        dotted path into a table: `s.with_overrides(**{"network.loss": 0.05})`. `source`
+        names the overrides in error messages."""
         changes = {k: v for k, v in changes.items() if v is not None}
         if not changes:
             return self
-        data = {**self.to_dict(), **changes}
+        data = self.to_dict()
+        for path, value in changes.items():
+            *tables, key = path.split(".")
+            table = data
+            for name in tables:
+                table = table.setdefault(name, {})
+            table[key] = value
         return parse_scenario(data, source=source or f"{self.name} with overrides {changes}")
+
+    @property
+    def roles(self) -> dict[int, str]:
+        """The roles each node hosts, as "P A L" (proposer, acceptor, learner)."""
+        return {
+            i: " ".join(
+                letter
+                for letter, ids in (
+                    ("P", self.proposer_ids),
+                    ("A", self.acceptor_ids),
+                    ("L", self.learner_ids),
+                )
+                if i in ids
+            )
+            for i in self.node_ids
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)

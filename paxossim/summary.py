@@ -21,6 +21,8 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
             "scenario": name,
             "strategy": df["strategy"].iloc[0],
             "proposers": int(df["proposers"].iloc[0]),
+            "backoff": df["backoff"].iloc[0],
+            "loss": float(df["loss"].iloc[0]),
             "runs": len(df),
             "chosen_pct": 100.0 * df["chosen"].mean(),
             "learned_pct": 100.0 * df["learned_at"].notna().mean(),

@@ -147,7 +147,8 @@ class Proposer:
         majority of acceptors, then it sends an accept request to each of those acceptors
         for a proposal numbered n with a value v, where v is the value of the
         highest-numbered proposal among the responses, or is any value if the responses
-        reported no proposals." """
+        reported no proposals." Here the accept request goes to every acceptor, which the
+        paper allows ("to some set of acceptors"), so that slow promisers can still vote."""
         if msg.accepted_ballot.round > self.highest_seen:
             self.highest_seen = msg.accepted_ballot.round
         if self.state != PHASE1 or msg.ballot != self.ballot:
