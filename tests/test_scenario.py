@@ -955,3 +955,18 @@ def test_every_overlapping_fault_is_reported():
         in lines
     assert "x.toml: faults[2].crash_at: node 0 is still down from faults[0] (until 10), got 5" \
         in lines
+
+
+def test_with_overrides_reaches_into_tables_with_dotted_keys():
+    s = parse_scenario(data())
+    lossy = s.with_overrides(**{"network.loss": 0.25, "protocol.leader.timeout": 0.5})
+    assert lossy.network.loss == 0.25 and lossy.protocol.leader.timeout == 0.5
+    assert s.network.loss == 0.0  # the original is unchanged
+    with pytest.raises(ScenarioError, match=r"network\.loss: must be in \[0, 1\], got 2"):
+        s.with_overrides(**{"network.loss": 2})
+
+
+def test_roles_name_what_each_node_hosts():
+    s = parse_scenario(data(cluster={"nodes": 3, "proposers": [1], "acceptors": [0, 1],
+                                     "learners": [2]}))
+    assert s.roles == {0: "A", 1: "P A", 2: "L"}
