@@ -1,7 +1,7 @@
 """Per-run counters and the one row a run leaves behind."""
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -68,4 +68,8 @@ class RunRecord:
     violation: str
 
     def as_row(self) -> dict[str, Any]:
-        return asdict(self)
+        # not dataclasses.asdict: that deep-copies every value, and rows are made per run
+        return {name: getattr(self, name) for name in _RECORD_FIELDS}
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(RunRecord))
