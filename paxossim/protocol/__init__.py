@@ -6,9 +6,11 @@ can be unit-tested by feeding a role messages and reading what it emits.
 
 from paxossim.protocol.acceptor import Acceptor, AcceptorStorage
 from paxossim.protocol.ballot import NO_BALLOT, Ballot
+from paxossim.protocol.distinguished import DistinguishedProposer
 from paxossim.protocol.effects import (
     CancelTimer,
     Decided,
+    LeadershipChanged,
     Learned,
     RoundAbandoned,
     RoundStarted,
@@ -16,8 +18,20 @@ from paxossim.protocol.effects import (
     SetTimer,
     ValueAdopted,
 )
+from paxossim.protocol.election import Elector, ElectorStorage
 from paxossim.protocol.learner import Learner, LearnerStorage
-from paxossim.protocol.messages import Accept, Accepted, Decide, Nack, Poll, Prepare, Promise
+from paxossim.protocol.messages import (
+    Accept,
+    Accepted,
+    Ask,
+    Decide,
+    Forward,
+    Heartbeat,
+    Nack,
+    Poll,
+    Prepare,
+    Promise,
+)
 from paxossim.protocol.proposer import Proposer, ProposerStorage
 from paxossim.protocol.quorum import Quorums
 
@@ -27,10 +41,17 @@ __all__ = [
     "Accepted",
     "Acceptor",
     "AcceptorStorage",
+    "Ask",
     "Ballot",
     "CancelTimer",
     "Decide",
     "Decided",
+    "DistinguishedProposer",
+    "Elector",
+    "ElectorStorage",
+    "Forward",
+    "Heartbeat",
+    "LeadershipChanged",
     "Learned",
     "Learner",
     "LearnerStorage",
