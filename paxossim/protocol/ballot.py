@@ -13,7 +13,7 @@ class Ballot(NamedTuple):
     node: int
 
     def __str__(self) -> str:
-        return f"{self.round}.{self.node}"
+        return "none" if self.round == 0 else f"{self.round}.{self.node}"
 
 
 #: Smaller than every ballot a proposer can issue (rounds start at 1, nodes at 0).

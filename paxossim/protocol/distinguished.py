@@ -24,6 +24,7 @@ class DistinguishedProposer:
         self.submitted = False  # the node's own value is ready to be proposed
         self.forwarded: Any = None  # the first value another node handed over
         self.done = False
+        elector.wants_value = True
 
     @property
     def storage(self):
@@ -35,22 +36,29 @@ class DistinguishedProposer:
     def start(self) -> list:
         """The node's own value is ready: propose it if leading, else hand it over."""
         self.submitted = True
+        self.elector.wants_value = False
         if self.elector.leading:
             return self.proposer.start(self.own)
         return self._forward()
 
     def stop(self) -> list:
         self.done = True
+        self.elector.wants_value = False  # a value is chosen: nothing more to hand over
         return self.proposer.stop()
 
     def handle(self, src: int, msg: object) -> list:
         kind = type(msg)
         if kind is Heartbeat:
             was, leading = (self.elector.leader, self.elector.term), self.elector.leading
-            return self._after(was, leading, self.elector.on_heartbeat(msg))
+            effects = self._after(was, leading, self.elector.on_heartbeat(msg))
+            same = (self.elector.leader, self.elector.term) == was == (msg.leader, msg.term)
+            if same and msg.wants_value:
+                effects.extend(self._forward())  # the hand-over was lost: again
+            return effects
         if kind is Forward:
             if self.forwarded is None:
                 self.forwarded = msg.value
+                self.elector.wants_value = False
             if self.elector.leading and not self.submitted:
                 return self.proposer.start(msg.value)
             return []

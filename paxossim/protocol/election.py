@@ -6,7 +6,7 @@ here is the usual heartbeat one, with randomized timeouts as in Raft:
 
 - At boot every proposer node takes the lowest-numbered proposer as leader (term 0).
 - The leader sends a Heartbeat(term, leader) to the other proposer nodes every
-  `heartbeat` seconds.
+  `heartbeat` seconds (a lone proposer node sends none).
 - A follower that hears no heartbeat for `timeout + uniform(0, timeout_jitter)` seconds
   suspects the leader and makes itself leader in the next term. The jitter makes it
   likely that one follower claims first and the others hear of it before they do.
@@ -31,7 +31,10 @@ class ElectorStorage:
 
 
 class Elector:
-    __slots__ = ("node", "peers", "heartbeat", "timeout", "jitter", "storage", "leader", "term")
+    __slots__ = (
+        "node", "peers", "heartbeat", "timeout", "jitter", "storage", "leader", "term",
+        "wants_value",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -51,6 +54,7 @@ class Elector:
         self.storage = storage
         self.leader = leader
         self.term = storage.term
+        self.wants_value = False  # said in heartbeats; set by the distinguished proposer
 
     @property
     def leading(self) -> bool:
@@ -88,8 +92,10 @@ class Elector:
         return [LeadershipChanged(True, self.term), CancelTimer(ELECTION), *self._beat()]
 
     def _beat(self) -> list:
+        if not self.peers:
+            return []  # a lone proposer node has nobody to tell
         return [
-            Send(self.peers, Heartbeat(self.term, self.node)),
+            Send(self.peers, Heartbeat(self.term, self.node, self.wants_value)),
             SetTimer(HEARTBEAT, self.heartbeat),
         ]
 

@@ -68,10 +68,13 @@ class Ask:
 
 @dataclass(frozen=True, slots=True)
 class Heartbeat:
-    """The leader's "I am alive and lead in `term`", sent to the other proposer nodes."""
+    """The leader's "I am alive and lead in `term`", sent to the other proposer nodes;
+    `wants_value` while it has no value to propose, so that a follower whose hand-over
+    was lost hands its value over again."""
 
     term: int
     leader: int
+    wants_value: bool = False
 
 
 @dataclass(frozen=True, slots=True)

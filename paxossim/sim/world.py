@@ -121,13 +121,15 @@ class World:
         self._jitter: dict[int, Any] = {}
         self.nodes = [self._make_node(i) for i in range(s.cluster.nodes)]
         self.network.nodes = self.nodes
-        self._at(0.0, self._boot)
-        for node, at in plan.propose_at.items():
-            self._at(at, self.nodes[node].start_proposing)
+        # faults first: at equal times SimPy keeps scheduling order, so a node that
+        # crashes at t sends nothing at t
         for fault in s.faults:
             self._at(fault.crash_at, self.nodes[fault.node].crash)
             if fault.restart_at is not None:
                 self._at(fault.restart_at, self.nodes[fault.node].restart)
+        self._at(0.0, self._boot)
+        for node, at in plan.propose_at.items():
+            self._at(at, self.nodes[node].start_proposing)
 
     def _boot(self) -> None:
         for node in self.nodes:

@@ -61,12 +61,13 @@ def make(node=ME, leader=LEADER, backoff=no_backoff, proposer_storage=None,
     return DistinguishedProposer(proposer, elector)
 
 
-def leads(node, term):
-    """The exact effects of the elector of `node` starting to lead in `term`."""
+def leads(node, term, wants_value=False):
+    """The exact effects of the elector of `node` starting to lead in `term`; its
+    heartbeats ask for a value while it has none to propose."""
     return [
         LeadershipChanged(True, term),
         CancelTimer(ELECTION),
-        Send(peers_of(node), Heartbeat(term, node)),
+        Send(peers_of(node), Heartbeat(term, node, wants_value)),
         SetTimer(HEARTBEAT, HB),
     ]
 
@@ -108,9 +109,10 @@ def test_the_initial_leader_boots_leading_and_waits_for_its_value():
     (2.4): the initial leader leads from boot, but has nothing to propose until its own
     value is ready."""
     d = make(node=LEADER)
-    assert d.boot() == leads(LEADER, 0)
+    assert d.boot() == leads(LEADER, 0, wants_value=True)
     assert d.start() == round_start(Ballot(1, LEADER))
     assert phase2_value(d, Ballot(1, LEADER)) == "v0"
+    assert d.on_timer(HEARTBEAT)[0] == Send((ME, OTHER), Heartbeat(0, LEADER, False))
 
 
 def test_the_initial_leader_whose_value_was_ready_before_boot_proposes_it_once():
@@ -268,7 +270,7 @@ def test_a_new_leader_without_its_own_value_proposes_the_forwarded_one():
 def test_a_new_leader_with_nothing_to_propose_waits_for_a_value():
     d = make(node=ME)
     d.boot()
-    assert d.on_timer(ELECTION) == leads(ME, 1)
+    assert d.on_timer(ELECTION) == leads(ME, 1, wants_value=True)
     assert d.handle(OTHER, Forward("v2")) == round_start(Ballot(1, ME))
     assert phase2_value(d, Ballot(1, ME)) == "v2"
 
@@ -483,5 +485,24 @@ def test_election_and_heartbeat_timers_reach_the_elector_only():
     follower = make(node=ME)
     follower.boot()
     assert follower.on_timer(HEARTBEAT) == []
-    assert follower.on_timer(ELECTION) == leads(ME, 1)
+    assert follower.on_timer(ELECTION) == leads(ME, 1, wants_value=True)
     assert follower.elector.storage.term == 1
+
+
+def test_a_follower_hands_its_value_over_again_while_the_leader_asks_for_one():
+    """A hand-over can be lost: the leader's heartbeats say it still has no value, and
+    the follower hands its value over again on each, until the leader has one."""
+    d = make(node=ME)
+    d.boot()
+    assert d.start() == [forward(LEADER, "v1")]
+    assert d.handle(LEADER, Heartbeat(0, LEADER, True)) == [ELECTION_TIMER, forward(LEADER, "v1")]
+    assert d.handle(LEADER, Heartbeat(0, LEADER, False)) == [ELECTION_TIMER]
+    d.stop()
+    assert d.handle(LEADER, Heartbeat(0, LEADER, True)) == [ELECTION_TIMER]
+
+
+def test_a_leader_stops_asking_once_it_was_handed_a_value():
+    d = make(node=LEADER)
+    d.boot()
+    assert d.handle(ME, Forward("v1"))[0] == RoundStarted(Ballot(1, LEADER))
+    assert d.on_timer(HEARTBEAT)[0] == Send((ME, OTHER), Heartbeat(0, LEADER, False))
