@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from paxossim import parse_scenario, run_scenario
+from paxossim import parse_scenario, run_scenario, simulate
 from paxossim.scenario import Bugs
 
 BUGS = Path(__file__).resolve().parents[1] / "scenarios" / "bugs"
@@ -18,6 +18,17 @@ FIRST_BROKEN = {
     "ignore_accepted": {"at-most-one-value-chosen"},
     "unsafe_quorum": {"at-most-one-value-chosen"},
     "learner_mixes_ballots": {"learned-value-is-chosen"},
+}
+
+
+#: The harm each switch does in its scenario, beyond the first broken invariant: a
+#: second value chosen, a ballot with two values, a learner told something unchosen.
+HARM = {
+    "acceptor_amnesia": "at-most-one-value-chosen",
+    "ballot_reuse": "one-value-per-ballot",
+    "ignore_accepted": "at-most-one-value-chosen",
+    "unsafe_quorum": "at-most-one-value-chosen",
+    "learner_mixes_ballots": "learned-value-is-chosen",
 }
 
 
@@ -49,6 +60,14 @@ def test_the_checker_catches_the_bug_within_a_few_hundred_seeds(switch):
     assert (df["bugs"] == switch).all()
     invariant = bad["violation"].iloc[0].split(": ")[0].split(" ")[1]
     assert invariant in FIRST_BROKEN[switch]
+
+
+@pytest.mark.parametrize("switch", SWITCHES)
+def test_the_bug_does_real_harm_not_just_a_bookkeeping_slip(switch):
+    scenario = parse_scenario(load(switch))
+    harmed = [seed for seed in range(60)
+              if HARM[switch] in {v.invariant for v in simulate(scenario, seed).violations}]
+    assert harmed, f"{switch}: {HARM[switch]} never broken in 60 seeds"
 
 
 @pytest.mark.parametrize("switch", SWITCHES)
