@@ -7,13 +7,13 @@ on stderr, no traceback), 130 interrupted.
 import argparse
 import math
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from paxossim.experiment import compare, run_batch
-from paxossim.plots import LATENCY_COLUMNS, comparison_figure, latency, livelock, rounds, spacetime
 from paxossim.results import (
     COMPARISON_FIGURE,
     COMPARISON_FILE,
@@ -25,11 +25,18 @@ from paxossim.results import (
 )
 from paxossim.scenario import Scenario, ScenarioError, load_scenario
 from paxossim.sim.world import simulate
-from paxossim.summary import format_comparison, format_summary, summarize
+from paxossim.summary import describe_run, format_comparison, format_summary, summarize
 
-EXIT_OK, EXIT_UNSAFE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_UNSAFE, EXIT_BAD_INPUT, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+class BadInput(Exception):
+    """Something on the command line that cannot work: reported in one line, exit 2."""
+
+
 EVENTS_BEFORE_VIOLATION = 15
-PLOT_KINDS = {"latency": latency, "livelock": livelock, "rounds": rounds}
+PLOT_KINDS = ("latency", "livelock", "rounds")
 
 
 def _positive_int(text: str) -> int:
@@ -71,7 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--horizon", type=_positive_float, help="simulated seconds per run")
     run.add_argument("--out", default="results", help="results folder (default: results)")
     run.add_argument(
-        "--workers", type=int, default=1, help="worker processes (default 1; 0: one per core)"
+        "--workers",
+        type=_non_negative_int,
+        default=1,
+        help="worker processes (default 1; 0: one per core)",
     )
     run.add_argument("--trace", action="store_true", help="also write events.parquet")
 
@@ -90,7 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: results/comparison)",
     )
     compare.add_argument(
-        "--workers", type=int, default=1, help="worker processes (default 1; 0: one per core)"
+        "--workers",
+        type=_non_negative_int,
+        default=1,
+        help="worker processes (default 1; 0: one per core)",
     )
 
     trace = sub.add_parser("trace", help="replay one run and draw its space-time diagram")
@@ -98,7 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument(
         "--seed", type=_non_negative_int, help="the run's seed (default: the file's)"
     )
-    trace.add_argument("--until", type=_positive_float, help="draw only up to this time (s)")
+    trace.add_argument(
+        "--horizon", type=_positive_float, help="simulated seconds (default: the file's)"
+    )
+    trace.add_argument(
+        "--until",
+        type=_positive_float,
+        help="draw only up to this time (s; "
+        "default: a little after the last learner learned, else the horizon)",
+    )
     trace.add_argument("--out", help="PNG or SVG file (default: results/<name>/trace-seed<S>.png)")
 
     plot = sub.add_parser("plot", help="draw figures from results")
@@ -114,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument(
         "--column",
         default="chosen_at",
-        choices=sorted(LATENCY_COLUMNS),
+        choices=["chosen_at", "decided_at", "learned_at"],
         help="latency: which time (default: chosen_at)",
     )
     plot.add_argument("--log", action="store_true", help="latency: logarithmic time axis")
@@ -133,7 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="runs per scenario (default: each experiment's first file's)",
     )
     report.add_argument(
-        "--workers", type=int, default=1, help="worker processes (default 1; 0: one per core)"
+        "--workers",
+        type=_non_negative_int,
+        default=1,
+        help="worker processes (default 1; 0: one per core)",
     )
 
     validate = sub.add_parser("validate", help="check scenario files")
@@ -144,28 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "plot":
-            return _plot(args)
-        if args.command == "report":
-            return _report(args)
-        if args.command == "trace":
-            args.scenarios = [args.scenario]
-        scenarios, problems = _load_all(args.scenarios)
-        if problems:
-            print("\n".join(problems), file=sys.stderr)
-            return EXIT_BAD_INPUT
-        if args.command == "validate":
-            for path, scenario in zip(args.scenarios, scenarios, strict=True):
-                print(f"{path}: ok ({scenario.name})")
-            return EXIT_OK
-        by_path = list(zip(args.scenarios, scenarios, strict=True))
-        if args.command == "trace":
-            return _trace(args, *by_path[0])
-        if args.command == "compare":
-            return _compare(args, by_path)
-        return _run(args, by_path)
-    except ScenarioError as exc:  # an override made a scenario invalid
+        return _dispatch(args)
+    except (ScenarioError, BadInput) as exc:  # e.g. an override made a scenario invalid
         print(exc, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader went away (`paxossim run ... | head`)
+        sys.stderr.close()
+        return EXIT_OK
+    except OSError as exc:  # a folder that cannot be written, a file that cannot be read
+        print(f"paxossim {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(
@@ -173,9 +184,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # the reader went away (`paxossim run ... | head`)
-        sys.stderr.close()
+    except Exception:  # a bug in paxossim, not in the input: say so, with the traceback
+        traceback.print_exc()
+        print(
+            "paxossim: internal error (a bug in paxossim; please report it with the command above)",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "plot":
+        return _plot(args)
+    if args.command == "report":
+        return _report(args)
+    if args.command == "trace":
+        args.scenarios = [args.scenario]
+    scenarios, problems = _load_all(args.scenarios)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.command == "validate":
+        for path, scenario in zip(args.scenarios, scenarios, strict=True):
+            print(f"{path}: ok ({scenario.name})")
         return EXIT_OK
+    by_path = list(zip(args.scenarios, scenarios, strict=True))
+    if args.command == "trace":
+        return _trace(args, *by_path[0])
+    if args.command == "compare":
+        return _compare(args, by_path)
+    return _run(args, by_path)
 
 
 def _load_all(paths: list[str]) -> tuple[list[Scenario], list[str]]:
@@ -194,7 +232,35 @@ def _load_all(paths: list[str]) -> tuple[list[Scenario], list[str]]:
     return scenarios, problems
 
 
+def _figure_path(out: str | None, default: Path) -> Path:
+    """Where a figure goes; its suffix is checked before any run starts."""
+    path = Path(out) if out else default
+    if path.suffix.lower() not in FIGURE_SUFFIXES:
+        raise BadInput(f"--out: a figure must be a {', '.join(FIGURE_SUFFIXES)} file, got {path}")
+    return path
+
+
+def _output_folder(out: str) -> Path:
+    """A folder to write into, checked before any run starts."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise BadInput(f"--out: {path} exists and is not a folder")
+    return path
+
+
+def _distinct_names(scenarios: list[tuple[str, Scenario]]) -> None:
+    names = [s.name for _, s in scenarios]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise BadInput(
+            f"scenario names must be distinct (they name the results), got "
+            f"{', '.join(repeated)} more than once"
+        )
+
+
 def _run(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int:
+    _distinct_names(scenarios)
+    out = _output_folder(args.out)
     unsafe = []
     for path, scenario in scenarios:
         scenario = scenario.with_overrides(
@@ -204,7 +270,7 @@ def _run(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int
             source=f"{path} with the command line's options",
         )
         batch = run_batch(scenario, workers=args.workers, trace=args.trace)
-        folder = write_results(batch, args.out)
+        folder = write_results(batch, out)
         for _, row in summarize(batch.runs).iterrows():
             print(format_summary(row))
         print(f"  results         {Path(folder) / RUNS_FILE}")
@@ -217,14 +283,14 @@ def _run(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int
 
 
 def _compare(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int:
-    names = [s.name for _, s in scenarios]
-    if len(set(names)) != len(names):
-        print(f"paxossim compare: scenario names must be distinct, got {names}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    _distinct_names(scenarios)
+    from paxossim.plots import comparison_figure  # matplotlib only where a figure is drawn
+
+    out = _output_folder(args.out)
     batches = compare([s for _, s in scenarios], args.runs, args.seed, args.workers)
     runs = pd.concat([b.runs for b in batches], ignore_index=True)
     table = summarize(runs)
-    folder = write_comparison(runs, table, comparison_figure(runs), args.out)
+    folder = write_comparison(runs, table, comparison_figure(runs), out)
     first = batches[0].scenario
     print(
         f"{len(batches)} scenarios, {first.runs} runs each on seeds {first.seed}.."
@@ -246,44 +312,42 @@ def _compare(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) ->
 
 
 def _trace(args: argparse.Namespace, path: str, scenario: Scenario) -> int:
+    from paxossim.plots import settled_time, spacetime
+
     seed = scenario.seed if args.seed is None else args.seed
+    scenario = scenario.with_overrides(
+        horizon=args.horizon, source=f"{path} with the command line's options"
+    )
+    out = _figure_path(args.out, Path("results") / scenario.name / f"trace-seed{seed}.png")
     result = simulate(scenario, seed, trace=True)
-    rec = result.record
-    outcome = (
-        f"chose {rec.value} at {rec.chosen_at * 1e3:.1f} ms" if rec.chosen else "chose nothing"
-    )
-    title = (
-        f"{scenario.name}, seed {seed}: {outcome}, {rec.ballots} ballots, "
-        f"{rec.messages_sent} messages"
-    )
-    fig = spacetime(result.trace, scenario.cluster.nodes, scenario.roles, args.until, title)
-    out = Path(args.out) if args.out else Path("results") / scenario.name / f"trace-seed{seed}.png"
+    title = describe_run(scenario.name, seed, result.record)
+    until = args.until if args.until is not None else settled_time(result.trace, scenario.horizon)
+    fig = spacetime(result.trace, scenario.cluster.nodes, scenario.roles, until, title)
     save_figure(fig, out)
-    print(f"{title}\n  diagram: {out}")
+    print(f"{title}\n  diagram: {out} (0 to {until * 1e3:.4g} ms; --until to change)")
     for violation in result.violations:
         print(f"  SAFETY VIOLATION {violation}", file=sys.stderr)
     return EXIT_UNSAFE if result.violations else EXIT_OK
 
 
 def _plot(args: argparse.Namespace) -> int:
+    from paxossim.plots import latency, livelock, rounds
+
+    out = _figure_path(args.out, Path("results") / f"{args.kind}.png")
     try:
         runs = pd.concat([read_runs(r) for r in args.results], ignore_index=True)
     except (OSError, ValueError) as exc:
-        print(f"paxossim plot: cannot read results: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise BadInput(f"paxossim plot: cannot read results: {exc}") from None
     if args.by is not None and args.by not in runs.columns:
-        print(
-            f"paxossim plot: --by: no column {args.by!r}; columns are {', '.join(runs.columns)}",
-            file=sys.stderr,
+        raise BadInput(
+            f"paxossim plot: --by: no column {args.by!r}; columns are {', '.join(runs.columns)}"
         )
-        return EXIT_BAD_INPUT
     if args.kind == "latency":
         fig = latency(runs, args.column, args.by or "scenario", log=args.log)
     elif args.kind == "livelock":
         fig = livelock(runs, by=args.by)
     else:
         fig = rounds(runs, by=args.by or "scenario")
-    out = Path(args.out) if args.out else Path("results") / f"{args.kind}.png"
     save_figure(fig, out)
     print(f"{args.kind} figure of {len(runs)} runs: {out}")
     return EXIT_OK
@@ -292,6 +356,7 @@ def _plot(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from paxossim.report import build_report
 
+    _output_folder(args.out)
     try:
         index = build_report(
             Path(args.scenarios),
@@ -301,8 +366,7 @@ def _report(args: argparse.Namespace) -> int:
             progress=lambda text: print(text, file=sys.stderr),
         )
     except FileNotFoundError as exc:
-        print(f"paxossim report: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise BadInput(f"paxossim report: {exc}") from None
     print(f"report: {index}")
     return EXIT_OK
 
@@ -312,19 +376,23 @@ def violation_report(path: str, scenario: Scenario, bad: pd.DataFrame, shown: in
     seeds = ", ".join(str(s) for s in bad["seed"].head(shown))
     more = f" and {len(bad) - shown} more" if len(bad) > shown else ""
     first = bad.iloc[0]
-    result = simulate(scenario, int(first["seed"]), trace=True)
+    seed = int(first["seed"])
+    result = simulate(scenario, seed, trace=True)
     violation = result.violations[0]
     events = result.trace[
         (result.trace["time"] <= violation.time) & (result.trace["event"] != "send")
     ].tail(EVENTS_BEFORE_VIOLATION)
+    horizon = f"--horizon {scenario.horizon:g}"
+    # draw a little past the violation, so that its own step is in the picture
+    until = f" --until {violation.time * 1.1 + 0.001:.6g}"
     lines = [
         f"SAFETY VIOLATION in {scenario.name}: {len(bad)} of {scenario.runs} runs, "
         f"seeds {seeds}{more}",
-        f"  first: seed {first['seed']}: {violation}",
+        f"  first: seed {seed}: {violation}",
         f"  the last {len(events)} events before it (sends left out):",
         *("    " + line for line in events.to_string(index=False).splitlines()),
-        f"  reproduce: paxossim run {path} --seed {first['seed']} --runs 1 --trace",
-        f"  draw it:   paxossim trace {path} --seed {first['seed']} --until {violation.time:.6g}",
+        f"  reproduce: paxossim run {path} --seed {seed} --runs 1 {horizon} --trace",
+        f"  draw it:   paxossim trace {path} --seed {seed} {horizon}{until}",
     ]
     return "\n".join(lines)
 

@@ -51,18 +51,9 @@ def run_batch(
     horizon: float | None = None,
     trace: bool = False,
 ) -> Batch:
+    """`run_scenario` that also keeps the scenario as run and, on request, the traces."""
     scenario = scenario.with_overrides(runs=runs, seed=seed, horizon=horizon)
-    workers = resolve_workers(workers)
-    chunks = _chunks(scenario.runs, workers)
-    if workers == 1 or len(chunks) == 1:
-        parts = [_run_chunk(scenario, start, stop, trace) for start, stop in chunks]
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_run_chunk, scenario, a, b, trace) for a, b in chunks]
-            parts = [f.result() for f in futures]
-    rows = [row for part_rows, _ in parts for row in part_rows]
-    events = pd.concat([e for _, e in parts], ignore_index=True) if trace else None
-    return Batch(scenario, runs_frame(rows), events)
+    return _run_batches([scenario], workers, trace)[0]
 
 
 def compare(
@@ -77,7 +68,26 @@ def compare(
         raise ValueError(f"scenario names must be distinct to compare, got {names}")
     runs = runs if runs is not None else scenarios[0].runs
     seed = seed if seed is not None else scenarios[0].seed
-    return [run_batch(s, runs, seed, workers) for s in scenarios]
+    return _run_batches([s.with_overrides(runs=runs, seed=seed) for s in scenarios], workers)
+
+
+def _run_batches(scenarios: list[Scenario], workers: int, trace: bool = False) -> list[Batch]:
+    """All runs of all scenarios, over one pool of workers when there are several."""
+    workers = resolve_workers(workers)
+    jobs = [(s, a, b) for s in scenarios for a, b in _chunks(s.runs, workers)]
+    if workers == 1 or len(jobs) == 1:
+        parts = [_run_chunk(s, a, b, trace) for s, a, b in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_run_chunk, s, a, b, trace) for s, a, b in jobs]
+            parts = [f.result() for f in futures]
+    batches = []
+    for scenario in scenarios:
+        mine = [part for (s, _, _), part in zip(jobs, parts, strict=True) if s is scenario]
+        rows = [row for part_rows, _ in mine for row in part_rows]
+        events = pd.concat([e for _, e in mine], ignore_index=True) if trace else None
+        batches.append(Batch(scenario, runs_frame(rows), events))
+    return batches
 
 
 def runs_frame(rows: list[dict]) -> pd.DataFrame:

@@ -28,11 +28,13 @@ def chosen_by_time(
     colors: dict | None = None,
     legend: str = "lower right",
 ) -> Axes:
-    """Fraction of runs in which a value was chosen by time t, one curve per `by` value;
-    runs that never chose keep their curve below 1."""
-    horizon = runs["chosen_at"].max()
-    scale, unit = _time_unit(horizon if np.isfinite(horizon) else 1.0)
-    end = (horizon if np.isfinite(horizon) else 0.0) * scale
+    """Fraction of runs in which a value was chosen by time t, one curve per `by` value,
+    drawn to the horizon; runs that never chose keep their curve below 1. The time axis
+    is logarithmic when the choices spread over more than a factor of 20."""
+    horizon = float(runs["horizon"].max()) if "horizon" in runs else float(runs["chosen_at"].max())
+    if not np.isfinite(horizon):
+        horizon = 1.0
+    scale, unit = _time_unit(horizon)
     groups = list(runs.groupby(by, sort=False))
     palette = _colors(len(groups))
     for k, (name, df) in enumerate(groups):
@@ -41,23 +43,34 @@ def chosen_by_time(
         last = fraction[-1] if len(fraction) else 0.0
         color = colors[name] if colors else palette[k]
         ax.step(
-            np.r_[0.0, times, end],
-            np.r_[0.0, fraction, last],
+            np.r_[times[:1], times, horizon * scale] if len(times) else [0, horizon * scale],
+            np.r_[0.0, fraction, last] if len(times) else [0.0, 0.0],
             where="post",
             color=color,
             label=f"{name} ({100 * len(times) / len(df):.0f}%)",
         )
+    chosen = runs["chosen_at"].dropna()
+    if len(chosen) and chosen.max() > 20 * max(chosen.min(), 1e-9):
+        _plain_log_axis(ax)
+        ax.set_xlim(chosen.min() * scale * 0.9, horizon * scale)
+    else:
+        ax.set_xlim(0, horizon * scale)
     ax.set_xlabel(f"time since start ({unit})")
     ax.set_ylabel("fraction of runs chosen")
     ax.set_ylim(0, 1.02)
     ax.set_title("Value chosen by time t")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small" if len(groups) <= 8 else "x-small", loc=legend)
+    if len(groups) <= 6:
+        ax.legend(fontsize="small", loc=legend)
+    else:  # many curves: the legend goes under the axes, where it hides none of them
+        ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=2)
     return ax
 
 
-def ballots_boxes(runs: pd.DataFrame, ax: Axes, by: str = "scenario") -> Axes:
+def ballots_boxes(runs: pd.DataFrame, ax: Axes, by: str = "scenario", per: str = "run") -> Axes:
     """Ballots started per run, one box per `by` value (whiskers 1st-99th percentile)."""
+    if runs.empty:
+        return _nothing(ax, "no runs to show")
     groups = [(str(name), df["ballots"].to_numpy()) for name, df in runs.groupby(by, sort=False)]
     ax.boxplot(
         [values for _, values in groups],
@@ -70,7 +83,7 @@ def ballots_boxes(runs: pd.DataFrame, ax: Axes, by: str = "scenario") -> Axes:
     values = runs["ballots"]
     if len(values) and values.max() > 20 * max(values.min(), 1):
         _plain_log_axis(ax)
-    ax.set_xlabel("ballots per run (box: quartiles, whiskers: p1-p99, triangle: mean)")
+    ax.set_xlabel(f"ballots per {per} (box: quartiles, whiskers: p1-p99, triangle: mean)")
     ax.set_title("Ballots started")
     ax.grid(alpha=0.3, axis="x")
     return ax
@@ -193,6 +206,9 @@ def livelock(runs: pd.DataFrame, by: str | None = None) -> Figure:
     fig = Figure(figsize=(13, 5.2), layout="constrained")
     left, right = fig.subplots(1, 2)
     most = runs["proposers"].max()
+    offsets = dict(
+        zip(names, np.linspace(-0.12, 0.12, len(names)) if len(names) > 1 else [0.0], strict=True)
+    )
     if by is None or by == "series":
         chosen_by_time(runs[runs["proposers"] == most], left, "series", palette, "center right")
         left.set_title(f"Value chosen by time t, {most} proposers")
@@ -205,6 +221,7 @@ def livelock(runs: pd.DataFrame, by: str | None = None) -> Figure:
             low, high = wilson_interval(k, n)
             points.append((proposers, k / n, low, high))
         x, y, low, high = map(np.array, zip(*points, strict=True))
+        x = x + offsets[name]  # side by side, so that series at 100 % do not hide each other
         right.errorbar(
             x,
             y,
@@ -234,8 +251,11 @@ def rounds(runs: pd.DataFrame, by: str = "scenario") -> Figure:
     chosen = runs[runs["chosen"]]
     fig = Figure(figsize=(12, max(4.5, 0.35 * runs[by].nunique() + 2)), layout="constrained")
     left, right = fig.subplots(1, 2)
-    ballots_boxes(chosen, left, by)
+    ballots_boxes(chosen, left, by, per="decision")
     left.set_title("Ballots per decision")
+    if chosen.empty:
+        _nothing(right, "no run chose a value")
+        return fig
     for (name, df), color in zip(
         chosen.groupby(by, sort=False), _colors(chosen[by].nunique()), strict=False
     ):
@@ -266,6 +286,13 @@ def _plain_log_axis(ax: Axes) -> None:
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
 
 
+def _nothing(ax: Axes, text: str) -> Axes:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
 def _colors(n: int) -> list:
     from matplotlib import colormaps
 
@@ -284,6 +311,15 @@ def _ballot_key(ballot: str) -> tuple[int, int]:
     return int(rnd), int(node)
 
 
+def settled_time(trace: pd.DataFrame, horizon: float) -> float:
+    """Where a diagram of a run may stop by default: a little after the last learner
+    learned (later messages are heartbeats and stragglers), or the horizon."""
+    learned = trace.loc[trace["event"] == "learned", "time"]
+    if learned.empty:
+        return horizon
+    return min(horizon, float(learned.max()) * 1.15 + 0.002)
+
+
 def spacetime(
     trace: pd.DataFrame,
     nodes: int,
@@ -297,20 +333,28 @@ def spacetime(
     way: a short stub; receiver down: at its arrival), a duplicate copy has a circle at its
     head, crashes shade the node's line, the moment of choice is a vertical line."""
     t = trace if until is None else trace[trace["time"] <= until]
-    end = until if until is not None else max(float(trace["time"].max()), 1e-9)
+    if until is not None:
+        end = until
+    elif len(trace):
+        end = max(float(trace["time"].max()), 1e-9)
+    else:
+        end = 1.0
     scale, unit = _time_unit(end)
     fig = Figure(figsize=(14, 1.6 + 0.75 * nodes), layout="constrained")
     ax = fig.subplots()
     for i in range(nodes):
         ax.axhline(i, color="black", linewidth=0.6, zorder=0)
 
-    ballots = sorted({b for b in t["ballot"] if b}, key=_ballot_key)
-    palette = _colors(len(ballots))
+    ballots = sorted({b for b in t["ballot"] if b and b != "none"}, key=_ballot_key)
+    palette = _colors(min(len(ballots), 10))  # tab10: neighbours never look alike
+    palette = [palette[k % len(palette)] for k in range(len(ballots))]
     color_of = {b: palette[k] for k, b in enumerate(ballots)}
 
     sends = t[t["event"].isin(["send", "duplicate"])].set_index("copy")
-    ends = t[t["event"].isin(["deliver", "drop"])].drop_duplicates("copy").set_index("copy")
-    delivered = t[t["event"] == "deliver"]
+    # outcomes from the whole run: a copy still in flight at `until` runs off the edge
+    ends = trace[trace["event"].isin(["deliver", "drop"])].drop_duplicates("copy").set_index("copy")
+    delivered = ends[ends["event"] == "deliver"].reset_index()
+    delivered = delivered[delivered["copy"].isin(sends.index)]
     typical = (
         float(
             np.median(
@@ -325,15 +369,17 @@ def spacetime(
         color = color_of.get(row["ballot"], "0.55")
         style = _message_style(row["message"])
         outcome = ends.loc[copy] if copy in ends.index else None
-        if outcome is None:  # still in flight at the horizon (or past --until)
-            te, ye, mark = end, src + (dst - src) * 0.5, None
+        if outcome is None:  # still in flight at the horizon: a line off the edge
+            te, ye, mark = end + typical, dst, None
         elif outcome["event"] == "deliver":
             te, ye, mark = float(outcome["time"]), dst, None
         elif outcome["detail"] == "receiver down":
             te, ye, mark = float(outcome["time"]), dst, "x"
         else:
             te, ye, mark = ts + 0.4 * typical, src + (dst - src) * 0.4, "x"
-        if src == dst and mark is None and outcome is not None:
+        if te > end:  # still on its way at the right edge: a plain line, clipped there
+            ax.plot([ts * scale, te * scale], [src, ye], color=color, **style)
+        elif src == dst and mark is None:
             _self_message(ax, ts * scale, te * scale, src, color, style)
         else:
             ax.annotate(
@@ -349,7 +395,7 @@ def spacetime(
                     **style,
                 ),
             )
-        if mark:
+        if mark == "x":
             ax.plot(te * scale, ye, marker="x", color="red", markersize=6, zorder=3)
         if row["event"] == "duplicate":
             ax.plot(

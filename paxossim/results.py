@@ -10,13 +10,16 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from matplotlib.figure import Figure
 
 from paxossim.experiment import Batch
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 from paxossim.scenario import Scenario
 
 RUNS_FILE = "runs.parquet"
@@ -61,15 +64,20 @@ def write_results(batch: Batch, out: str | Path) -> Path:
     when the runs were traced); returns the folder."""
     scenario = batch.scenario
     folder = Path(out) / scenario.name
-    atomic_write(folder / SCENARIO_FILE, lambda tmp: tmp.write_text(scenario.to_toml()))
+    write_table(batch.runs, folder / RUNS_FILE, scenario)  # it carries its scenario too
     if batch.events is not None:
         write_table(batch.events, folder / EVENTS_FILE, scenario)
-    write_table(batch.runs, folder / RUNS_FILE, scenario)
+    phase1, phase2 = scenario.quorum_sizes
+    text = (
+        "# The scenario as run: defaults and command-line overrides filled in.\n"
+        f"# Quorum sizes used: phase1 = {phase1}, phase2 = {phase2}.\n" + scenario.to_toml()
+    )
+    atomic_write(folder / SCENARIO_FILE, lambda tmp: tmp.write_text(text))
     return folder
 
 
 def write_comparison(
-    runs: pd.DataFrame, table: pd.DataFrame, figure: Figure, out: str | Path
+    runs: pd.DataFrame, table: pd.DataFrame, figure: "Figure", out: str | Path
 ) -> Path:
     """`<out>/comparison.parquet` (one row per scenario), `<out>/runs.parquet` (every run
     of every scenario) and `<out>/comparison.png`; returns the folder."""
@@ -80,7 +88,7 @@ def write_comparison(
     return folder
 
 
-def save_figure(figure: Figure, path: str | Path, dpi: int = 110) -> None:
+def save_figure(figure: "Figure", path: str | Path, dpi: int = 110) -> None:
     """PNG or SVG by the file's suffix, written atomically."""
     path = Path(path)
     kind = path.suffix.lstrip(".").lower() or "png"
@@ -88,6 +96,26 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = 110) -> None:
 
 
 def read_runs(path: str | Path) -> pd.DataFrame:
-    """The runs table from a results folder or a Parquet file."""
+    """The runs table from a runs Parquet file, a results folder holding one, or a folder
+    of results folders (every `*/runs.parquet` below it). Raises ValueError, naming the
+    path, for anything that is not a runs table."""
     path = Path(path)
-    return pd.read_parquet(path / RUNS_FILE if path.is_dir() else path)
+    if path.is_dir():
+        files = (
+            [path / RUNS_FILE]
+            if (path / RUNS_FILE).is_file()
+            else sorted(path.glob(f"*/{RUNS_FILE}"))
+        )
+        if not files:
+            raise ValueError(f"{path}: no {RUNS_FILE} in it nor in its subfolders")
+        return pd.concat([read_runs(f) for f in files], ignore_index=True)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file or folder")
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
+        raise ValueError(f"{path}: not a Parquet file ({exc})") from None
+    missing = [c for c in ("scenario", "seed", "chosen", "chosen_at", "ballots") if c not in df]
+    if missing:
+        raise ValueError(f"{path}: not a runs table (no column {', '.join(missing)})")
+    return df

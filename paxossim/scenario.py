@@ -167,9 +167,21 @@ class Scenario(_Section):
 
     @property
     def warnings(self) -> list[str]:
-        return [
+        """Legal but probably not meant: bug switches on, proposers that start too late."""
+        notes = [
             f"bugs.{name} is on: this scenario breaks Paxos on purpose" for name in self.bugs.on
         ]
+        late = [
+            p
+            for p, at in zip(self.proposer_ids, self.propose_times, strict=True)
+            if at >= self.horizon
+        ]
+        if late:
+            notes.append(
+                f"workload.propose_at: proposers {late} start at or after the horizon "
+                f"({self.horizon:g} s) and never propose"
+            )
+        return notes
 
     def _resolve(self, ids: list[int] | str) -> tuple[int, ...]:
         return self.node_ids if ids == "all" else tuple(sorted(ids))
@@ -212,6 +224,7 @@ class Scenario(_Section):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
     def to_toml(self) -> str:
+        """The scenario with every default written out; reads back as an equal Scenario."""
         return tomli_w.dumps(self.to_dict())
 
 

@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 
+from paxossim.observe.metrics import RunRecord
+
 PERCENTILES = (50, 90, 99)
 
 
@@ -45,7 +47,10 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ms(seconds: float) -> str:
-    return "-" if np.isnan(seconds) else f"{seconds * 1e3:.3g} ms"
+    """A time for people: milliseconds below a second, seconds above."""
+    if np.isnan(seconds):
+        return "-"
+    return f"{seconds * 1e3:.3g} ms" if seconds < 1 else f"{seconds:.3g} s"
 
 
 def format_summary(row: pd.Series) -> str:
@@ -83,4 +88,16 @@ def format_comparison(table: pd.DataFrame) -> str:
             "unsafe": table["unsafe_runs"],
         }
     )
-    return view.to_string(index=False)
+    return view.replace("nan", "-").to_string(index=False)
+
+
+def describe_run(name: str, seed: int, record: RunRecord) -> str:
+    """One line on one run: what it chose, when, with how many ballots and messages."""
+    outcome = (
+        f"chose {record.value} at {record.chosen_at * 1e3:.1f} ms"
+        if record.chosen
+        else "chose nothing"
+    )
+    return (
+        f"{name}, seed {seed}: {outcome}, {record.ballots} ballots, {record.messages_sent} messages"
+    )

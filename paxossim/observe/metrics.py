@@ -41,6 +41,7 @@ class RunRecord:
     proposers: int
     backoff: str
     loss: float
+    horizon: float
     bugs: str
     chosen: bool
     value: str | None

@@ -286,7 +286,7 @@ class World:
 
     def _set_leading(self, node: int, leading: bool) -> None:
         """Keep the set of live nodes that believe they lead, and the time it was empty."""
-        if self._leaderless_since is None and not self._leaders and not self.plan.leader:
+        if not self.plan.leader:
             return
         if leading:
             if not self._leaders and self._leaderless_since is not None:
@@ -340,6 +340,7 @@ class World:
             proposers=len(self.plan.propose_at),
             backoff=s.protocol.backoff.kind,
             loss=s.network.loss,
+            horizon=s.horizon,
             bugs=",".join(s.bugs.on),
             chosen=checker.chosen,
             value=checker.chosen_value,

@@ -1,0 +1,88 @@
+"""Odd input gets a one-line error and exit 2, never a traceback, and is found before
+any run starts; a bug in paxossim itself exits 3, never 1 (which means unsafe)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from paxossim import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICKSTART = str(ROOT / "scenarios" / "quickstart.toml")
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def paxossim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "paxossim", *args], capture_output=True,
+                          text=True, cwd=cwd, env=ENV)
+
+
+@pytest.fixture
+def late(tmp_path: Path) -> Path:
+    """A scenario in which nothing happens: the proposer starts after the horizon."""
+    path = tmp_path / "late.toml"
+    path.write_text('name = "late"\nhorizon = 0.5\n[cluster]\nnodes = 3\n'
+                    "[workload]\npropose_at = 1.0\n")
+    return path
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", QUICKSTART, "--out", "afile"], "--out: afile exists and is not a folder"),
+    (["run", QUICKSTART, QUICKSTART], "scenario names must be distinct"),
+    (["trace", QUICKSTART, "--out", "x.txt"], "--out: a figure must be a .png, .svg, .pdf file"),
+    (["plot", "nowhere", "--kind", "latency"], "nowhere: no such file or folder"),
+    (["plot", "afile", "--kind", "rounds"], "afile: not a Parquet file"),
+    (["report", "--scenarios", "."], "no scenarios *.toml in livelock"),
+    (["run", QUICKSTART, "--workers", "-1"], "--workers: must be >= 0, got -1"),
+])
+def test_bad_command_lines_exit_2_with_one_clear_line(tmp_path, args, message):
+    (tmp_path / "afile").write_text("not a folder, not parquet")
+    proc = paxossim(*args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "results").exists()  # nothing ran, nothing was written
+
+
+def test_a_scenario_where_nothing_happens_still_runs_traces_and_plots(tmp_path, late):
+    proc = paxossim("run", str(late), "--runs", "3", "--out", "r", cwd=tmp_path)
+    assert proc.returncode == 0 and "chosen 0.0%" in proc.stdout
+    assert "start at or after the horizon" in proc.stderr  # a warning, not an error
+    for kind in ("latency", "livelock", "rounds"):
+        proc = paxossim("plot", "r", "--kind", kind, "--out", f"{kind}.png", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+    proc = paxossim("trace", str(late), "--out", "t.png", cwd=tmp_path)
+    assert proc.returncode == 0 and "chose nothing" in proc.stdout, proc.stderr
+
+
+def test_plot_reads_every_results_folder_under_a_parent(tmp_path):
+    paxossim("run", QUICKSTART, str(ROOT / "scenarios" / "lossy.toml"), "--runs", "4",
+             "--out", "results", cwd=tmp_path)
+    proc = paxossim("plot", "results", "--kind", "rounds", cwd=tmp_path)
+    assert proc.returncode == 0 and "of 8 runs" in proc.stdout, proc.stderr
+
+
+def test_a_bug_in_paxossim_exits_3_with_its_traceback(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "run_batch", broken)
+    assert cli.main(["run", QUICKSTART, "--runs", "1", "--out", "/tmp/paxossim-never"]) == 3
+    err = capsys.readouterr().err
+    assert "RuntimeError: boom" in err and "internal error" in err
+
+
+def test_the_printed_reproduction_reproduces_the_violation(tmp_path):
+    bug = ROOT / "scenarios" / "bugs" / "ignore_accepted.toml"
+    first = paxossim("run", str(bug), "--runs", "3", "--horizon", "1", "--out", "r", cwd=tmp_path)
+    assert first.returncode == 1
+    line = next(x for x in first.stderr.splitlines() if "reproduce:" in x)
+    command = line.split("reproduce: paxossim ")[1].split()
+    again = paxossim(*command, "--out", "again", cwd=tmp_path)
+    assert again.returncode == 1 and "at-most-one-value-chosen" in again.stderr
+    draw = next(x for x in first.stderr.splitlines() if "draw it:" in x)
+    drawn = paxossim(*draw.split("draw it:   paxossim ")[1].split(), "--out", "v.png",
+                     cwd=tmp_path)
+    assert drawn.returncode == 1 and (tmp_path / "v.png").is_file()
