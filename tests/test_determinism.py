@@ -59,3 +59,14 @@ def test_identical_across_processes_with_different_hash_seeds(tmp_path):
     b = _rows_in_subprocess(tmp_path, "12345")
     pdt.assert_frame_equal(a, b)
     pdt.assert_frame_equal(a, run_scenario(load_scenario(LOSSY), runs=15), check_dtype=False)
+
+
+def test_compare_gives_each_scenario_the_rows_it_gets_alone_whatever_the_workers():
+    from paxossim.experiment import compare
+
+    scenarios = [load_scenario(ROOT / "scenarios" / f"{n}.toml") for n in ("lossy", "dueling")]
+    one = compare(scenarios, runs=9, seed=3, workers=1)
+    two = compare(scenarios, runs=9, seed=3, workers=2)
+    for a, b, s in zip(one, two, scenarios, strict=True):
+        pdt.assert_frame_equal(a.runs, b.runs)
+        pdt.assert_frame_equal(a.runs, run_scenario(s, runs=9, seed=3))
