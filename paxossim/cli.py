@@ -8,7 +8,8 @@ import argparse
 import math
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -232,6 +233,19 @@ def _load_all(paths: list[str]) -> tuple[list[Scenario], list[str]]:
     return scenarios, problems
 
 
+@contextmanager
+def _progress(what: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when a person is watching it (a terminal), else nothing."""
+    if not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=None) as bar:
+        task = bar.add_task(f"{what}: {total} runs", total=total)
+        yield lambda n: bar.advance(task, n)
+
+
 def _figure_path(out: str | None, default: Path) -> Path:
     """Where a figure goes; its suffix is checked before any run starts."""
     path = Path(out) if out else default
@@ -269,7 +283,8 @@ def _run(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int
             horizon=args.horizon,
             source=f"{path} with the command line's options",
         )
-        batch = run_batch(scenario, workers=args.workers, trace=args.trace)
+        with _progress(f"{scenario.name}", scenario.runs) as advance:
+            batch = run_batch(scenario, workers=args.workers, trace=args.trace, progress=advance)
         folder = write_results(batch, out)
         for _, row in summarize(batch.runs).iterrows():
             print(format_summary(row))
@@ -287,7 +302,9 @@ def _compare(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) ->
     from paxossim.plots import comparison_figure  # matplotlib only where a figure is drawn
 
     out = _output_folder(args.out)
-    batches = compare([s for _, s in scenarios], args.runs, args.seed, args.workers)
+    runs = args.runs or scenarios[0][1].runs
+    with _progress(f"{len(scenarios)} scenarios", runs * len(scenarios)) as advance:
+        batches = compare([s for _, s in scenarios], args.runs, args.seed, args.workers, advance)
     runs = pd.concat([b.runs for b in batches], ignore_index=True)
     table = summarize(runs)
     folder = write_comparison(runs, table, comparison_figure(runs), out)

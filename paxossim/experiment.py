@@ -6,6 +6,7 @@ same whatever the number of workers or the order in which they finish.
 
 import itertools
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
 
@@ -17,6 +18,7 @@ from paxossim.scenario import Scenario
 from paxossim.sim.world import Plan, simulate
 
 RUN_COLUMNS = [f.name for f in fields(RunRecord)]
+CHUNK = 1000
 _TIME_COLUMNS = ("chosen_at", "learned_at", "decided_at")
 
 
@@ -50,14 +52,20 @@ def run_batch(
     *,
     horizon: float | None = None,
     trace: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> Batch:
-    """`run_scenario` that also keeps the scenario as run and, on request, the traces."""
+    """`run_scenario` that also keeps the scenario as run and, on request, the traces;
+    `progress(n)` hears of every n runs done."""
     scenario = scenario.with_overrides(runs=runs, seed=seed, horizon=horizon)
-    return _run_batches([scenario], workers, trace)[0]
+    return _run_batches([scenario], workers, trace, progress)[0]
 
 
 def compare(
-    scenarios: list[Scenario], runs: int | None = None, seed: int | None = None, workers: int = 1
+    scenarios: list[Scenario],
+    runs: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Batch]:
     """Run every scenario on the same seeds (default: the first scenario's runs and seed),
     so that differences come from the scenarios, not the draws: each component's draws
@@ -68,18 +76,31 @@ def compare(
         raise ValueError(f"scenario names must be distinct to compare, got {names}")
     runs = runs if runs is not None else scenarios[0].runs
     seed = seed if seed is not None else scenarios[0].seed
-    return _run_batches([s.with_overrides(runs=runs, seed=seed) for s in scenarios], workers)
+    chosen = [s.with_overrides(runs=runs, seed=seed) for s in scenarios]
+    return _run_batches(chosen, workers, progress=progress)
 
 
-def _run_batches(scenarios: list[Scenario], workers: int, trace: bool = False) -> list[Batch]:
-    """All runs of all scenarios, over one pool of workers when there are several."""
+def _run_batches(
+    scenarios: list[Scenario],
+    workers: int,
+    trace: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[Batch]:
+    """All runs of all scenarios, over one pool of workers when there are several;
+    `progress(n)` hears of every n runs done."""
     workers = resolve_workers(workers)
     jobs = [(s, a, b) for s in scenarios for a, b in _chunks(s.runs, workers)]
+    done = progress or (lambda n: None)
     if workers == 1 or len(jobs) == 1:
-        parts = [_run_chunk(s, a, b, trace) for s, a, b in jobs]
+        parts = []
+        for s, a, b in jobs:
+            parts.append(_run_chunk(s, a, b, trace))
+            done(b - a)
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(_run_chunk, s, a, b, trace) for s, a, b in jobs]
+            for future, (_, a, b) in zip(futures, jobs, strict=True):
+                future.add_done_callback(lambda _f, n=b - a: done(n))
             parts = [f.result() for f in futures]
     batches = []
     for scenario in scenarios:
@@ -108,8 +129,9 @@ def resolve_workers(workers: int) -> int:
 
 
 def _chunks(runs: int, workers: int) -> list[tuple[int, int]]:
-    """Contiguous run ranges, a few per worker so that a slow chunk does not hold all."""
-    count = min(runs, workers * 4) if workers > 1 else 1
+    """Contiguous run ranges: a few per worker so that a slow chunk does not hold all, and
+    none above CHUNK runs so that progress shows. They never change the rows."""
+    count = min(runs, max(workers * 4 if workers > 1 else 1, -(-runs // CHUNK)))
     bounds = [runs * k // count for k in range(count + 1)]
     return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
