@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from paxossim import __version__
 from paxossim.experiment import compare, run_batch
 from paxossim.results import (
     COMPARISON_FIGURE,
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="paxossim", description="Deterministic discrete-event simulation of Paxos."
     )
+    parser.add_argument("--version", action="version", version=f"paxossim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run scenarios and write their results")

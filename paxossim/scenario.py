@@ -16,6 +16,7 @@ import tomli_w
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from paxossim.distributions import Backoff, Delay, Exponential, NoBackoff
+from paxossim.protocol.quorum import Quorums
 
 # -- field types ------------------------------------------------------------------------
 
@@ -300,7 +301,7 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
                 )
             )
     p1, p2 = s.quorum_sizes
-    if acceptors and p1 + p2 <= acceptors and not s.bugs.unsafe_quorum:
+    if acceptors and not Quorums(acceptors, p1, p2).intersecting and not s.bugs.unsafe_quorum:
         problems.append(
             (
                 "protocol.quorum",

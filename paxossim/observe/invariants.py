@@ -38,7 +38,7 @@ class Violation:
 class SafetyChecker:
     __slots__ = (
         "phase2_quorum", "proposed", "chosen_value", "chosen_ballot", "chosen_at",
-        "highest_promise", "violations", "on_chosen", "_promised", "_vote", "_ballot_value",
+        "violations", "on_chosen", "_promised", "_vote", "_ballot_value",
         "_voters", "_learned", "_started",
     )  # fmt: skip
 
@@ -48,7 +48,6 @@ class SafetyChecker:
         self.chosen_value: Any = None
         self.chosen_ballot: Ballot | None = None
         self.chosen_at = float("nan")
-        self.highest_promise = NO_BALLOT
         self.violations: list[Violation] = []
         self.on_chosen: Callable[[], None] | None = None  # told once, when a value is chosen
         self._promised: dict[int, Ballot] = {}
@@ -75,8 +74,6 @@ class SafetyChecker:
                     f"acceptor {node} promised {before}, now only {promised}",
                 )
             self._promised[node] = promised
-            if promised > self.highest_promise:
-                self.highest_promise = promised
         ballot = st.accepted_ballot
         vote = self._vote.get(node)
         if vote is not None and vote[0] == ballot and vote[1] == st.accepted_value:

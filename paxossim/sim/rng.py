@@ -10,8 +10,8 @@ from collections.abc import Callable
 import numpy as np
 
 NETWORK = 0
-FAULTS = 1
-WORKLOAD = 2
+FAULTS = 1  # reserved: faults are scheduled, not drawn, so far
+WORKLOAD = 2  # reserved: proposal times are given, not drawn, so far
 BACKOFF = 3  # one stream per proposer node: (BACKOFF, node)
 ELECTION = 4  # one stream per proposer node: (ELECTION, node)
 
