@@ -5,6 +5,7 @@ roles, network, faults, protocol strategy, workload. Validation happens once, he
 every problem is reported as `file: key.path: problem, got value`.
 """
 
+import copy
 import difflib
 import math
 import re
@@ -264,11 +265,41 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(source, _describe_all(exc.errors(), data)) from None
+        errors = exc.errors()
+        problems = _describe_all(errors, data) + _references_despite(errors, data)
+        raise ScenarioError(source, problems) from None
     problems = _check_references(scenario)
     if problems:
         raise ScenarioError(source, problems)
     return scenario
+
+
+def _references_despite(errors: list[dict[str, Any]], data: dict[str, Any]) -> list:
+    """The cross-key problems of a file that also has schema errors, so that all are
+    reported at once: drop every key that is wrong, check what remains with defaults in
+    their place, and keep the problems that do not concern a dropped key."""
+    repaired = copy.deepcopy(data)
+    dropped = []
+    for err in errors:
+        loc, _, _ = _user_location(err["loc"], data, err["type"] == "missing")
+        keys = [p for p in loc if isinstance(p, str)]  # a wrong list element drops its list
+        if err["type"] == "missing" or not keys:
+            return []  # a required key is missing: nothing sound to check against
+        table = repaired
+        for key in keys[:-1]:
+            table = table.get(key) if isinstance(table, dict) else None
+        if isinstance(table, dict):
+            table.pop(keys[-1], None)
+        dropped.append(".".join(keys))
+    try:
+        partial = Scenario.model_validate(repaired)
+    except ValidationError:
+        return []
+    return [
+        (key, problem)
+        for key, problem in _check_references(partial)
+        if not any(key.startswith(d) or d.startswith(key.split("[")[0]) for d in dropped)
+    ]
 
 
 def _check_references(s: Scenario) -> list[tuple[str, str]]:

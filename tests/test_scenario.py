@@ -915,13 +915,9 @@ def test_non_overlapping_faults_out_of_order_are_not_called_overlapping():
     assert [(f.crash_at, f.restart_at) for f in s.faults] == [(3, 4), (1, 2)]  # file order kept
 
 
-# -- known problems (strict xfail: they pass once paxossim/scenario.py is fixed) -------------
+# -- problems of both kinds in one file ------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="cross-field rules (node ids, role sets, fault times, "
-                   "quorum sizes) run only when the schema checks pass, so a file with a type "
-                   "error and a bad node id reports only the first; the second shows up "
-                   "after the first is fixed")
 def test_schema_and_cross_field_problems_are_reported_together():
     lines = problems_of(data(network={"loss": 1.5}, cluster={"acceptors": [0, 5]}))
     assert sorted(lines) == sorted([
@@ -970,3 +966,8 @@ def test_roles_name_what_each_node_hosts():
     s = parse_scenario(data(cluster={"nodes": 3, "proposers": [1], "acceptors": [0, 1],
                                      "learners": [2]}))
     assert s.roles == {0: "A", 1: "P A", 2: "L"}
+
+
+def test_a_cross_field_problem_about_a_wrong_key_is_not_reported_twice():
+    lines = problems_of(data(cluster={"acceptors": [0, "x"]}))
+    assert len(lines) == 1 and lines[0].startswith("x.toml: cluster.acceptors[1]:")
