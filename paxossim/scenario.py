@@ -282,15 +282,19 @@ def _references_despite(errors: list[dict[str, Any]], data: dict[str, Any]) -> l
     dropped = []
     for err in errors:
         loc, _, _ = _user_location(err["loc"], data, err["type"] == "missing")
-        keys = [p for p in loc if isinstance(p, str)]  # a wrong list element drops its list
-        if err["type"] == "missing" or not keys:
+        if err["type"] == "missing" or not loc:
             return []  # a required key is missing: nothing sound to check against
+        # drop the key, or the whole list that holds a wrong element
+        path = list(loc)
+        first_index = next((i for i, p in enumerate(path) if isinstance(p, int)), None)
+        if first_index is not None:
+            path = path[:first_index]
         table = repaired
-        for key in keys[:-1]:
-            table = table.get(key) if isinstance(table, dict) else None
+        for key in path[:-1]:
+            table = table.get(key, {}) if isinstance(table, dict) else {}
         if isinstance(table, dict):
-            table.pop(keys[-1], None)
-        dropped.append(".".join(keys))
+            table.pop(path[-1], None)
+        dropped.append(".".join(str(p) for p in path))
     try:
         partial = Scenario.model_validate(repaired)
     except ValidationError:

@@ -971,3 +971,10 @@ def test_roles_name_what_each_node_hosts():
 def test_a_cross_field_problem_about_a_wrong_key_is_not_reported_twice():
     lines = problems_of(data(cluster={"acceptors": [0, "x"]}))
     assert len(lines) == 1 and lines[0].startswith("x.toml: cluster.acceptors[1]:")
+
+
+def test_a_wrong_list_element_does_not_hide_cross_key_problems_elsewhere():
+    lines = problems_of(data(cluster={"acceptors": [0, 5]},
+                             faults=[{"node": 0, "crash_at": "soon"}]))
+    assert "x.toml: faults[0].crash_at: must be a number, got 'soon'" in lines
+    assert "x.toml: cluster.acceptors[1]: node id must be in 0..2, got 5" in lines
