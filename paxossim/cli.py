@@ -67,6 +67,15 @@ _positive_int.__name__ = _non_negative_int.__name__ = "integer"
 _positive_float.__name__ = "number"
 
 
+def _add_workers(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=_non_negative_int,
+        default=1,
+        help="worker processes (default 1; 0: one per core); they never change the results",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="paxossim", description="Deterministic discrete-event simulation of Paxos."
@@ -80,12 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_non_negative_int, help="base seed; run i uses seed+i")
     run.add_argument("--horizon", type=_positive_float, help="simulated seconds per run")
     run.add_argument("--out", default="results", help="results folder (default: results)")
-    run.add_argument(
-        "--workers",
-        type=_non_negative_int,
-        default=1,
-        help="worker processes (default 1; 0: one per core)",
-    )
+    _add_workers(run)
     run.add_argument("--trace", action="store_true", help="also write events.parquet")
 
     compare = sub.add_parser("compare", help="run scenarios on the same seeds and compare them")
@@ -102,12 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for comparison.parquet, runs.parquet and comparison.png "
         "(default: results/comparison)",
     )
-    compare.add_argument(
-        "--workers",
-        type=_non_negative_int,
-        default=1,
-        help="worker processes (default 1; 0: one per core)",
-    )
+    _add_workers(compare)
 
     trace = sub.add_parser("trace", help="replay one run and draw its space-time diagram")
     trace.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
@@ -156,12 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         help="runs per scenario (default: each experiment's first file's)",
     )
-    report.add_argument(
-        "--workers",
-        type=_non_negative_int,
-        default=1,
-        help="worker processes (default 1; 0: one per core)",
-    )
+    _add_workers(report)
 
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
