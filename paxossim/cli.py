@@ -6,6 +6,7 @@ on stderr, no traceback), 130 interrupted.
 
 import argparse
 import math
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -25,7 +26,7 @@ from paxossim.results import (
     write_comparison,
     write_results,
 )
-from paxossim.scenario import Scenario, ScenarioError, load_scenario
+from paxossim.scenario import MAX_RUNS, MAX_SEED, Scenario, ScenarioError, load_scenario
 from paxossim.sim.world import simulate
 from paxossim.summary import describe_run, format_comparison, format_summary, summarize
 
@@ -41,18 +42,20 @@ EVENTS_BEFORE_VIOLATION = 15
 PLOT_KINDS = ("latency", "livelock", "rounds")
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+def _int_in(low: int, high: int):
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be in {low}..{high:,}, got {value}")
+        return value
+
+    parse.__name__ = "integer"  # argparse names the type in "invalid integer value: 'x'"
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
+_runs = _int_in(1, MAX_RUNS)
+_seed = _int_in(0, MAX_SEED)
+_workers = _int_in(0, 1024)
 
 
 def _positive_float(text: str) -> float:
@@ -62,15 +65,22 @@ def _positive_float(text: str) -> float:
     return value
 
 
-# argparse names the type in "invalid <type> value: 'abc'"
-_positive_int.__name__ = _non_negative_int.__name__ = "integer"
 _positive_float.__name__ = "number"
+
+
+def _say(text: str) -> None:
+    """Print to stdout; if its reader went away (`paxossim run ... | head`), go on without
+    it, so that the run still ends with its own exit code and its report on stderr."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _add_workers(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers",
-        type=_non_negative_int,
+        type=_workers,
         default=1,
         help="worker processes (default 1; 0: one per core); they never change the results",
     )
@@ -85,8 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run scenarios and write their results")
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files")
-    run.add_argument("--runs", type=_positive_int, help="number of runs (default: the file's)")
-    run.add_argument("--seed", type=_non_negative_int, help="base seed; run i uses seed+i")
+    run.add_argument("--runs", type=_runs, help="number of runs (default: the file's)")
+    run.add_argument("--seed", type=_seed, help="base seed; run i uses seed+i")
     run.add_argument("--horizon", type=_positive_float, help="simulated seconds per run")
     run.add_argument("--out", default="results", help="results folder (default: results)")
     _add_workers(run)
@@ -94,12 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = sub.add_parser("compare", help="run scenarios on the same seeds and compare them")
     compare.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files")
-    compare.add_argument(
-        "--runs", type=_positive_int, help="runs per scenario (default: the first file's)"
-    )
-    compare.add_argument(
-        "--seed", type=_non_negative_int, help="base seed for all (default: the first file's)"
-    )
+    compare.add_argument("--runs", type=_runs, help="runs per scenario (default: the first file's)")
+    compare.add_argument("--seed", type=_seed, help="base seed for all (default: the first file's)")
     compare.add_argument(
         "--out",
         default="results/comparison",
@@ -110,9 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     trace = sub.add_parser("trace", help="replay one run and draw its space-time diagram")
     trace.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
-    trace.add_argument(
-        "--seed", type=_non_negative_int, help="the run's seed (default: the file's)"
-    )
+    trace.add_argument("--seed", type=_seed, help="the run's seed (default: the file's)")
     trace.add_argument(
         "--horizon", type=_positive_float, help="simulated seconds (default: the file's)"
     )
@@ -152,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--runs",
-        type=_positive_int,
+        type=_runs,
         help="runs per scenario (default: each experiment's first file's)",
     )
     _add_workers(report)
@@ -169,9 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, BadInput) as exc:  # e.g. an override made a scenario invalid
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT
-    except BrokenPipeError:  # the reader went away (`paxossim run ... | head`)
-        sys.stderr.close()
-        return EXIT_OK
+    except BrokenPipeError:  # stderr's reader went away too: nothing left to tell
+        return EXIT_BAD_INPUT
     except OSError as exc:  # a folder that cannot be written, a file that cannot be read
         print(f"paxossim {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -203,7 +206,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if args.command == "validate":
         for path, scenario in zip(args.scenarios, scenarios, strict=True):
-            print(f"{path}: ok ({scenario.name})")
+            _say(f"{path}: ok ({scenario.name})")
         return EXIT_OK
     by_path = list(zip(args.scenarios, scenarios, strict=True))
     if args.command == "trace":
@@ -284,8 +287,8 @@ def _run(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int
             batch = run_batch(scenario, workers=args.workers, trace=args.trace, progress=advance)
         folder = write_results(batch, out)
         for _, row in summarize(batch.runs).iterrows():
-            print(format_summary(row))
-        print(f"  results         {Path(folder) / RUNS_FILE}")
+            _say(format_summary(row))
+        _say(f"  results         {Path(folder) / RUNS_FILE}")
         bad = batch.runs[batch.runs["safety_violations"] > 0]
         if len(bad):
             unsafe.append((path, scenario, bad))
@@ -306,14 +309,12 @@ def _compare(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) ->
     table = summarize(runs)
     folder = write_comparison(runs, table, comparison_figure(runs), out)
     first = batches[0].scenario
-    print(
+    _say(
         f"{len(batches)} scenarios, {first.runs} runs each on seeds {first.seed}.."
         f"{first.seed + first.runs - 1}"
     )
-    print(format_comparison(table))
-    print(
-        f"results: {folder / COMPARISON_FILE}, {folder / RUNS_FILE}, {folder / COMPARISON_FIGURE}"
-    )
+    _say(format_comparison(table))
+    _say(f"results: {folder / COMPARISON_FILE}, {folder / RUNS_FILE}, {folder / COMPARISON_FIGURE}")
     unsafe = [
         (path, b)
         for (path, _), b in zip(scenarios, batches, strict=True)
@@ -335,10 +336,11 @@ def _trace(args: argparse.Namespace, path: str, scenario: Scenario) -> int:
     out = _figure_path(args.out, Path("results") / scenario.name / f"trace-seed{seed}.png")
     result = simulate(scenario, seed, trace=True)
     title = describe_run(scenario.name, seed, result.record)
-    until = args.until if args.until is not None else settled_time(result.trace, scenario.horizon)
+    until = settled_time(result.trace, scenario.horizon) if args.until is None else args.until
+    until = min(until, scenario.horizon)  # the run ends there
     fig = spacetime(result.trace, scenario.cluster.nodes, scenario.roles, until, title)
     save_figure(fig, out)
-    print(f"{title}\n  diagram: {out} (0 to {until * 1e3:.4g} ms; --until to change)")
+    _say(f"{title}\n  diagram: {out} (0 to {until * 1e3:.4g} ms; --until to change)")
     for violation in result.violations:
         print(f"  SAFETY VIOLATION {violation}", file=sys.stderr)
     return EXIT_UNSAFE if result.violations else EXIT_OK
@@ -352,6 +354,13 @@ def _plot(args: argparse.Namespace) -> int:
         runs = pd.concat([read_runs(r) for r in args.results], ignore_index=True)
     except (OSError, ValueError) as exc:
         raise BadInput(f"paxossim plot: cannot read results: {exc}") from None
+    unique = runs.drop_duplicates(ignore_index=True)
+    if len(unique) < len(runs):  # e.g. a run folder and a compare folder of one scenario
+        print(
+            f"warning: {len(runs) - len(unique)} runs given twice were counted once",
+            file=sys.stderr,
+        )
+        runs = unique
     if args.by is not None and args.by not in runs.columns:
         raise BadInput(
             f"paxossim plot: --by: no column {args.by!r}; columns are {', '.join(runs.columns)}"
@@ -363,7 +372,7 @@ def _plot(args: argparse.Namespace) -> int:
     else:
         fig = rounds(runs, by=args.by or "scenario")
     save_figure(fig, out)
-    print(f"{args.kind} figure of {len(runs)} runs: {out}")
+    _say(f"{args.kind} figure of {len(runs)} runs: {out}")
     return EXIT_OK
 
 
@@ -381,7 +390,7 @@ def _report(args: argparse.Namespace) -> int:
         )
     except FileNotFoundError as exc:
         raise BadInput(f"paxossim report: {exc}") from None
-    print(f"report: {index}")
+    _say(f"report: {index}")
     return EXIT_OK
 
 

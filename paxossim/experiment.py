@@ -101,7 +101,11 @@ def _run_batches(
             futures = [pool.submit(_run_chunk, s, a, b, trace) for s, a, b in jobs]
             for future, (_, a, b) in zip(futures, jobs, strict=True):
                 future.add_done_callback(lambda _f, n=b - a: done(n))
-            parts = [f.result() for f in futures]
+            try:
+                parts = [f.result() for f in futures]
+            except BaseException:  # Ctrl-C or a failed chunk: do not wait for the rest
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     batches = []
     for scenario in scenarios:
         mine = [part for (s, _, _), part in zip(jobs, parts, strict=True) if s is scenario]

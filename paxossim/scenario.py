@@ -19,6 +19,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from paxossim.distributions import Backoff, Delay, Exponential, NoBackoff
 from paxossim.protocol.quorum import Quorums
 
+#: Limits that keep a valid file runnable: seeds (seed + run) fit the 64-bit seed column.
+MAX_NODES = 10_000
+MAX_RUNS = 10_000_000
+MAX_SEED = 2**62
+
 # -- field types ------------------------------------------------------------------------
 
 
@@ -46,7 +51,7 @@ class _Section(BaseModel):
 
 
 class Cluster(_Section):
-    nodes: Annotated[int, Field(ge=1)]
+    nodes: Annotated[int, Field(ge=1, le=MAX_NODES)]
     proposers: list[NodeId] = [0]
     acceptors: NodeSet = "all"
     learners: NodeSet = "all"
@@ -121,8 +126,8 @@ class Workload(_Section):
 class Scenario(_Section):
     name: Annotated[str, AfterValidator(_identifier)]
     description: str = ""
-    seed: Annotated[int, Field(ge=0)] = 0
-    runs: Annotated[int, Field(ge=1)] = 1
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
+    runs: Annotated[int, Field(ge=1, le=MAX_RUNS)] = 1
     horizon: Duration = 10.0
     cluster: Cluster
     network: Network = Network()
@@ -276,34 +281,76 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
 
 def _references_despite(errors: list[dict[str, Any]], data: dict[str, Any]) -> list:
     """The cross-key problems of a file that also has schema errors, so that all are
-    reported at once: drop every key that is wrong, check what remains with defaults in
-    their place, and keep the problems that do not concern a dropped key."""
+    reported at once: drop every key that is wrong (a whole list for a wrong element, a
+    whole delay or backoff table for a wrong field in it), check what remains with
+    defaults in their place, and keep only the problems whose rule reads no dropped key."""
     repaired = copy.deepcopy(data)
-    dropped = []
-    for err in errors:
-        loc, _, _ = _user_location(err["loc"], data, err["type"] == "missing")
-        if err["type"] == "missing" or not loc:
-            return []  # a required key is missing: nothing sound to check against
-        # drop the key, or the whole list that holds a wrong element
-        path = list(loc)
-        first_index = next((i for i, p in enumerate(path) if isinstance(p, int)), None)
-        if first_index is not None:
-            path = path[:first_index]
-        table = repaired
-        for key in path[:-1]:
-            table = table.get(key, {}) if isinstance(table, dict) else {}
-        if isinstance(table, dict):
-            table.pop(path[-1], None)
-        dropped.append(".".join(str(p) for p in path))
-    try:
-        partial = Scenario.model_validate(repaired)
-    except ValidationError:
+    dropped: list[str] = []
+    for _ in range(4):  # a dropped key can reveal another wrong one; a few rounds suffice
+        for err in errors:
+            loc, _, _ = _user_location(err["loc"], repaired, err["type"] == "missing")
+            path = _droppable(loc)
+            if not path or (err["type"] == "missing" and path != ["name"]):
+                return []  # a required key is missing: nothing sound to check against
+            if path == ["name"]:
+                repaired["name"] = "scenario"  # any valid name: no rule reads it
+            else:
+                table = repaired
+                for key in path[:-1]:
+                    table = table.get(key, {}) if isinstance(table, dict) else {}
+                if isinstance(table, dict):
+                    table.pop(path[-1], None)
+            dropped.append(".".join(path))
+        try:
+            partial = Scenario.model_validate(repaired)
+            break
+        except ValidationError as exc:
+            errors = exc.errors()
+    else:
         return []
     return [
         (key, problem)
         for key, problem in _check_references(partial)
-        if not any(key.startswith(d) or d.startswith(key.split("[")[0]) for d in dropped)
+        if not any(_overlaps(dep, d) for dep in _reads(key) for d in dropped)
     ]
+
+
+def _droppable(loc: list) -> list:
+    """The key to drop for an error at `loc`: the list holding a wrong element, the union
+    table holding a wrong field, else the key itself."""
+    first_index = next((i for i, part in enumerate(loc) if isinstance(part, int)), None)
+    path = [str(p) for p in (loc if first_index is None else loc[:first_index])]
+    for union in _UNION_KEYS:
+        parts = union.split(".")
+        if path[: len(parts)] == parts:
+            return parts
+    return path
+
+
+#: The keys a cross-key rule reads, by the key its problem names.
+_RULE_READS = {
+    "cluster": ("cluster.nodes",),
+    "protocol.quorum": ("cluster.nodes", "cluster.acceptors", "bugs"),
+    "protocol.distinguished_learners": ("cluster.nodes", "cluster.learners"),
+    "network.partitions": ("cluster.nodes",),
+    "faults": ("cluster.nodes",),
+    "protocol.leader": ("protocol.leader",),
+    "workload.propose_at": ("cluster.proposers",),
+}
+
+
+def _reads(key: str) -> set[str]:
+    reads = {key}
+    for prefix, keys in _RULE_READS.items():
+        if _overlaps(key, prefix):
+            reads.update(keys)
+    return reads
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """Whether one key path is the other or lies inside it (at a key boundary)."""
+    short, long = sorted((a, b), key=len)
+    return long == short or long.startswith((short + ".", short + "["))
 
 
 def _check_references(s: Scenario) -> list[tuple[str, str]]:
@@ -436,13 +483,35 @@ _ALL_KEYS = {name for model in _TABLES.values() for name in model.model_fields} 
 }
 
 
-def _keys_of_table(loc: list) -> list[str]:
-    """The keys allowed in the table that holds the last key of `loc`."""
+_UNION_MEMBERS: dict[str, tuple[str, dict[str, type[BaseModel]]]] = {
+    "network.delay": (
+        "dist",
+        {m.model_fields["dist"].default: m for m in Delay.__args__[0].__args__},
+    ),
+    "protocol.backoff": (
+        "kind",
+        {m.model_fields["kind"].default: m for m in Backoff.__args__[0].__args__},
+    ),
+}
+
+
+def _keys_of_table(loc: list, data: Any) -> tuple[list[str], str]:
+    """The keys allowed in the table that holds the last key of `loc`, and a name for
+    that table when it is one member of a tagged union ("dist = exponential")."""
     table = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))
-    if table in _UNION_KEYS:
-        return _UNION_KEYS[table]
+    if table in _UNION_MEMBERS:
+        tag, members = _UNION_MEMBERS[table]
+        node = data
+        for part in loc[:-1]:
+            node = node[part] if isinstance(node, (dict, list)) else None
+        chosen = node.get(tag) if isinstance(node, dict) else None
+        model = members.get(chosen)
+        if model is not None:
+            keys = [f.alias or name for name, f in model.model_fields.items()]
+            return keys, f"{tag} = {chosen}"
+        return _UNION_KEYS[table], ""
     model = _TABLES.get(table)
-    return list(model.model_fields) if model else []
+    return (list(model.model_fields) if model else []), ""
 
 
 def _describe_all(errors: list[dict[str, Any]], data: Any) -> list[tuple[str, str]]:
@@ -464,17 +533,20 @@ def _describe_all(errors: list[dict[str, Any]], data: Any) -> list[tuple[str, st
                 problems.append((_key(list(field_loc)), f"must be {shapes}, got {value!r}"))
                 continue
             entries = fitting
-        problems.extend(_describe(err, loc) for _, loc, err in entries)
+        problems.extend(_describe(err, loc, data) for _, loc, err in entries)
     return problems
 
 
-def _describe(err: dict[str, Any], loc: list) -> tuple[str, str]:
+def _describe(err: dict[str, Any], loc: list, data: Any) -> tuple[str, str]:
     key = _key(loc)
     kind = err["type"]
     if kind == "extra_forbidden":
-        hint = difflib.get_close_matches(str(loc[-1]), _keys_of_table(loc), n=1)
+        allowed, member = _keys_of_table(loc, data)
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         if hint:
             return key, f"unknown key (did you mean '{hint[0]}'?)"
+        if member:
+            return key, f"not a key of {member} (it has {', '.join(allowed)})"
         if loc[-1] in _ALL_KEYS:
             return key, "unknown key in this table (it belongs in another one)"
         return key, "unknown key"

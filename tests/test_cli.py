@@ -177,11 +177,11 @@ def test_run_good_and_bad_files_runs_nothing(tmp_path, bad_file):
 
 
 @pytest.mark.parametrize("option, value, expected", [
-    ("--runs", "0", "argument --runs: must be >= 1, got 0"),
+    ("--runs", "0", "argument --runs: must be in 1..10,000,000, got 0"),
     ("--runs", "abc", "argument --runs: invalid integer value: 'abc'"),
     ("--horizon", "-1", "argument --horizon: must be a finite number > 0, got -1"),
     ("--horizon", "inf", "argument --horizon: must be a finite number > 0, got inf"),
-    ("--seed", "-1", "argument --seed: must be >= 0, got -1"),
+    ("--seed", "-1", "argument --seed: must be in 0..4,611,686,018,427,387,904, got -1"),
 ])
 def test_run_bad_option_exits_2_without_traceback(tmp_path, option, value, expected):
     out = tmp_path / "out"
@@ -350,8 +350,8 @@ def test_override_that_passes_argparse_but_breaks_the_scenario_names_the_file(
         tmp_path, monkeypatch, capsys, option, value, expected):
     """The options' own checks make this unreachable from a shell today; loosen them to
     reach the scenario's check, which must still name the file and the options."""
-    monkeypatch.setattr(cli, "_positive_int", int)
-    monkeypatch.setattr(cli, "_non_negative_int", int)
+    monkeypatch.setattr(cli, "_runs", int)
+    monkeypatch.setattr(cli, "_seed", int)
     monkeypatch.setattr(cli, "_positive_float", float)
     out = tmp_path / "out"
     code = cli.main(["run", str(QUICKSTART), option, value, "--out", str(out)])

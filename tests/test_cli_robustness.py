@@ -36,7 +36,7 @@ def late(tmp_path: Path) -> Path:
     (["plot", "nowhere", "--kind", "latency"], "nowhere: no such file or folder"),
     (["plot", "afile", "--kind", "rounds"], "afile: not a Parquet file"),
     (["report", "--scenarios", "."], "no scenarios *.toml in livelock"),
-    (["run", QUICKSTART, "--workers", "-1"], "--workers: must be >= 0, got -1"),
+    (["run", QUICKSTART, "--workers", "-1"], "--workers: must be in 0..1,024, got -1"),
 ])
 def test_bad_command_lines_exit_2_with_one_clear_line(tmp_path, args, message):
     (tmp_path / "afile").write_text("not a folder, not parquet")
@@ -86,3 +86,26 @@ def test_the_printed_reproduction_reproduces_the_violation(tmp_path):
     drawn = paxossim(*draw.split("draw it:   paxossim ")[1].split(), "--out", "v.png",
                      cwd=tmp_path)
     assert drawn.returncode == 1 and (tmp_path / "v.png").is_file()
+
+
+def test_plot_counts_a_run_given_twice_once(tmp_path):
+    paxossim("run", QUICKSTART, "--runs", "4", "--out", "results", cwd=tmp_path)
+    proc = paxossim("plot", "results", "results/quickstart", "--kind", "rounds", cwd=tmp_path)
+    assert proc.returncode == 0 and "of 4 runs" in proc.stdout
+    assert "4 runs given twice were counted once" in proc.stderr
+
+
+def test_a_closed_stdout_does_not_hide_an_unsafe_run(tmp_path):
+    bug = str(ROOT / "scenarios" / "bugs" / "ignore_accepted.toml")
+    proc = subprocess.run(f"{sys.executable} -m paxossim run {bug} --runs 3 --out r | true; "
+                          "exit ${PIPESTATUS[0]}", shell=True, executable="/bin/bash",
+                          capture_output=True, text=True, cwd=tmp_path, env=ENV)
+    assert proc.returncode == 1 and "SAFETY VIOLATION" in proc.stderr
+
+
+def test_huge_numbers_are_refused_not_crashed_on(tmp_path):
+    big = tmp_path / "big.toml"
+    big.write_text('name = "big"\nseed = 99999999999999999999\n[cluster]\nnodes = 1000000\n')
+    proc = paxossim("validate", str(big), cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "cluster.nodes: must be <= 10000" in proc.stderr and "seed: must be <=" in proc.stderr

@@ -105,3 +105,17 @@ def test_a_node_that_crashes_at_time_zero_sends_nothing():
     sent = result.trace.query("event == 'send' and node == 0")
     assert sent.empty
     assert result.record.ballots >= 1 and result.record.value != "v0"
+
+
+def test_a_value_handed_to_a_leader_that_is_deposed_is_not_stranded():
+    """Node 1 hands v1 to leader 0 and crashes; 0 is cut off, 2 takes over with no value
+    of its own yet; when the partition heals 0 steps down and hands v1 on to 2."""
+    s = scenario(
+        cluster={"nodes": 5, "proposers": [0, 1, 2]}, horizon=4.0, network={
+            **constant(0.01),
+            "partitions": [{"start": 0.015, "end": 1.0, "groups": [[0], [1, 2, 3, 4]]}]},
+        protocol={"strategy": "leader"}, workload={"propose_at": [5.0, 0.0, 5.0]},
+        faults=[{"node": 1, "crash_at": 0.012}])
+    for seed in range(20):
+        rec = simulate(s, seed).record
+        assert rec.chosen and rec.safety_violations == 0, seed

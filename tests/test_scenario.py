@@ -978,3 +978,31 @@ def test_a_wrong_list_element_does_not_hide_cross_key_problems_elsewhere():
                              faults=[{"node": 0, "crash_at": "soon"}]))
     assert "x.toml: faults[0].crash_at: must be a number, got 'soon'" in lines
     assert "x.toml: cluster.acceptors[1]: node id must be in 0..2, got 5" in lines
+
+
+def test_unknown_key_in_a_delay_names_the_keys_of_its_distribution():
+    lines = problems_of(data(network={"delay": {"dist": "exponential", "mean": 1.0, "sigma": 1}}))
+    assert lines == ["x.toml: network.delay.sigma: not a key of dist = exponential "
+                     "(it has dist, mean)"]
+
+
+@pytest.mark.parametrize("bad, wrong_line, cross_line", [
+    (data(cluster={"proposers": "0"}, workload={"propose_at": [0, 0, 0]}),
+     "x.toml: cluster.proposers: must be a list, got '0'", None),
+    (data(protocol={"leader": {"heartbeat": -0.01, "timeout": 0.03}}),
+     "x.toml: protocol.leader.heartbeat: must be > 0, got -0.01", None),
+    (data(name="a b", faults=[{"node": 9, "crash_at": 0}]),
+     "x.toml: name: must be made of letters, digits, - and _ only, got 'a b'",
+     "x.toml: faults[0].node: node id must be in 0..2, got 9"),
+    (data(f=1, faults=[{"node": 9, "crash_at": 0}]), "x.toml: f: unknown key",
+     "x.toml: faults[0].node: node id must be in 0..2, got 9"),
+    (data(network={"delay": {"dist": "exponential", "mean": "x"}},
+          faults=[{"node": 9, "crash_at": 0}]),
+     "x.toml: network.delay.mean: must be a number, got 'x'",
+     "x.toml: faults[0].node: node id must be in 0..2, got 9"),
+])
+def test_cross_key_lines_never_rest_on_a_wrong_key(bad, wrong_line, cross_line):
+    """Cross-key rules are checked with defaults in place of the wrong keys, and a rule
+    that reads a wrong key is not reported: it would be about the default, not the file."""
+    expected = [wrong_line] + ([cross_line] if cross_line else [])
+    assert problems_of(bad) == expected

@@ -87,7 +87,10 @@ class DistinguishedProposer:
         return effects
 
     def _forward(self) -> list:
+        """Hand the leader the node's own value, or else the one it was handed while it
+        led (a deposed leader must not strand it)."""
         leader = self.elector.leader
-        if self.done or not self.submitted or leader is None:
+        value = self.own if self.submitted else self.forwarded
+        if self.done or value is None or leader is None or leader == self.elector.node:
             return []
-        return [Send((leader,), Forward(self.own))]
+        return [Send((leader,), Forward(value))]

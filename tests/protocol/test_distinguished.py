@@ -333,9 +333,9 @@ def test_a_leader_deposed_during_its_backoff_only_cancels_the_timers():
     ]
 
 
-def test_a_deposed_leader_without_its_own_value_hands_nothing_over():
-    """Only "its value" is handed over; the follower that forwarded hands its own value
-    to the new leader itself."""
+def test_a_deposed_leader_without_its_own_value_hands_on_the_one_it_was_handed():
+    """The follower that handed v1 over may have crashed since: the deposed leader must not
+    strand v1, so it hands it to the new leader."""
     d = make(node=LEADER)
     d.boot()
     d.handle(ME, Forward("v1"))
@@ -344,6 +344,7 @@ def test_a_deposed_leader_without_its_own_value_hands_nothing_over():
         RoundAbandoned(Ballot(1, LEADER), "deposed", 1),
         CancelTimer("retry"),
         CancelTimer("backoff"),
+        forward(OTHER, "v1"),
     ]
 
 
