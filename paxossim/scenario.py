@@ -168,7 +168,7 @@ class Scenario(_Section):
     @property
     def quorum_sizes(self) -> tuple[int, int]:
         """(phase 1, phase 2) quorum sizes, a majority of the acceptors where not given."""
-        majority = len(self.acceptor_ids) // 2 + 1
+        majority = Quorums.majority(len(self.acceptor_ids)).phase1
         q = self.protocol.quorum
         return (q.phase1 or majority, q.phase2 or majority)
 
@@ -474,15 +474,6 @@ _TABLES: dict[str, type[BaseModel]] = {
     "bugs": Bugs,
     "workload": Workload,
 }
-_UNION_KEYS = {
-    "network.delay": ["dist", "value", "low", "high", "mean", "median", "sigma"],
-    "protocol.backoff": ["kind", "delay", "max", "base", "cap"],
-}
-_ALL_KEYS = {name for model in _TABLES.values() for name in model.model_fields} | {
-    key for keys in _UNION_KEYS.values() for key in keys
-}
-
-
 _UNION_MEMBERS: dict[str, tuple[str, dict[str, type[BaseModel]]]] = {
     "network.delay": (
         "dist",
@@ -492,6 +483,20 @@ _UNION_MEMBERS: dict[str, tuple[str, dict[str, type[BaseModel]]]] = {
         "kind",
         {m.model_fields["kind"].default: m for m in Backoff.__args__[0].__args__},
     ),
+}
+
+
+def _member_keys(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+#: Every key any member of a tagged union table takes, derived from the members.
+_UNION_KEYS = {
+    table: list(dict.fromkeys(k for m in members.values() for k in _member_keys(m)))
+    for table, (_, members) in _UNION_MEMBERS.items()
+}
+_ALL_KEYS = {name for model in _TABLES.values() for name in model.model_fields} | {
+    key for keys in _UNION_KEYS.values() for key in keys
 }
 
 
@@ -507,8 +512,7 @@ def _keys_of_table(loc: list, data: Any) -> tuple[list[str], str]:
         chosen = node.get(tag) if isinstance(node, dict) else None
         model = members.get(chosen)
         if model is not None:
-            keys = [f.alias or name for name, f in model.model_fields.items()]
-            return keys, f"{tag} = {chosen}"
+            return _member_keys(model), f"{tag} = {chosen}"
         return _UNION_KEYS[table], ""
     model = _TABLES.get(table)
     return (list(model.model_fields) if model else []), ""

@@ -55,6 +55,7 @@ class Plan:
     relays: dict[int, tuple[int, ...]]
     poll_interval: float | None
     leader: bool
+    proposers: tuple[int, ...]  # sorted
 
     @classmethod
     def of(cls, s: Scenario) -> "Plan":
@@ -79,11 +80,9 @@ class Plan:
             relays=relays,
             poll_interval=s.protocol.poll_interval if mode == "poll" else None,
             leader=s.protocol.strategy == "leader",
+            proposers=tuple(sorted(s.proposer_ids)),
         )
 
-    @property
-    def proposers(self) -> tuple[int, ...]:
-        return tuple(sorted(self.propose_at))
 
 
 @dataclass
