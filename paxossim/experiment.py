@@ -8,16 +8,16 @@ import itertools
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import pandas as pd
 
-from paxossim.observe.metrics import RunRecord
+from paxossim.observe.record import RUN_COLUMNS as _RECORD_COLUMNS
 from paxossim.observe.trace import COLUMNS as TRACE_COLUMNS
 from paxossim.scenario import Scenario
 from paxossim.sim.world import Plan, simulate
 
-RUN_COLUMNS = [f.name for f in fields(RunRecord)]
+RUN_COLUMNS = list(_RECORD_COLUMNS)
 CHUNK = 1000
 _TIME_COLUMNS = ("chosen_at", "learned_at", "decided_at")
 

@@ -7,7 +7,6 @@ every problem is reported as `file: key.path: problem, got value`.
 
 import copy
 import difflib
-import math
 import re
 import tomllib
 from pathlib import Path
@@ -23,6 +22,9 @@ from paxossim.protocol.quorum import Quorums
 MAX_NODES = 10_000
 MAX_RUNS = 10_000_000
 MAX_SEED = 2**62
+#: Events (message deliveries and timer expiries) a run may process before it stops and
+#: is marked truncated: about a minute of simulation and well under 1 GB.
+DEFAULT_MAX_EVENTS = 10_000_000
 
 # -- field types ------------------------------------------------------------------------
 
@@ -113,6 +115,7 @@ class Bugs(_Section):
     ignore_accepted: bool = False
     unsafe_quorum: bool = False
     learner_mixes_ballots: bool = False
+    decide_on_copies: bool = False
 
     @property
     def on(self) -> tuple[str, ...]:
@@ -129,6 +132,7 @@ class Scenario(_Section):
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
     runs: Annotated[int, Field(ge=1, le=MAX_RUNS)] = 1
     horizon: Duration = 10.0
+    max_events: Annotated[int, Field(ge=1, le=10**9)] = DEFAULT_MAX_EVENTS
     cluster: Cluster
     network: Network = Network()
     faults: list[Fault] = []
@@ -425,22 +429,6 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
                     f"must be after crash_at ({fault.crash_at:g}), got {fault.restart_at:g}",
                 )
             )
-    down_until: dict[int, tuple[float, int]] = {}  # node -> (end of its latest outage, fault)
-    for j in sorted(range(len(s.faults)), key=lambda k: s.faults[k].crash_at):
-        b = s.faults[j]
-        end = math.inf if b.restart_at is None else b.restart_at
-        if b.node in down_until and b.crash_at < down_until[b.node][0]:
-            until, i = down_until[b.node]
-            text = "it never restarts" if until == math.inf else f"until {until:g}"
-            problems.append(
-                (
-                    f"faults[{j}].crash_at",
-                    f"node {b.node} is still down from faults[{i}] ({text}), got {b.crash_at:g}",
-                )
-            )
-        if end > down_until.get(b.node, (-1.0, -1))[0]:
-            down_until[b.node] = (end, j)
-
     leader = s.protocol.leader
     if leader.timeout <= leader.heartbeat:
         problems.append(

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from paxossim.observe.metrics import RunRecord
+from paxossim.observe.record import RunRecord
 
 PERCENTILES = (50, 90, 99)
 

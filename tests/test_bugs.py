@@ -15,9 +15,10 @@ SWITCHES = list(Bugs.model_fields)
 FIRST_BROKEN = {
     "acceptor_amnesia": {"promise-never-decreases", "vote-never-forgotten"},
     "ballot_reuse": {"ballot-never-reused"},
-    "ignore_accepted": {"at-most-one-value-chosen"},
-    "unsafe_quorum": {"at-most-one-value-chosen"},
+    "ignore_accepted": {"proposal-respects-chosen"},
+    "unsafe_quorum": {"proposal-respects-chosen", "at-most-one-value-chosen"},
     "learner_mixes_ballots": {"learned-value-is-chosen"},
+    "decide_on_copies": {"decided-is-chosen"},
 }
 
 
@@ -29,6 +30,7 @@ HARM = {
     "ignore_accepted": "at-most-one-value-chosen",
     "unsafe_quorum": "at-most-one-value-chosen",
     "learner_mixes_ballots": "learned-value-is-chosen",
+    "decide_on_copies": "decided-is-chosen",  # a client would be told an unchosen value
 }
 
 

@@ -81,7 +81,7 @@ def test_the_printed_reproduction_reproduces_the_violation(tmp_path):
     line = next(x for x in first.stderr.splitlines() if "reproduce:" in x)
     command = line.split("reproduce: paxossim ")[1].split()
     again = paxossim(*command, "--out", "again", cwd=tmp_path)
-    assert again.returncode == 1 and "at-most-one-value-chosen" in again.stderr
+    assert again.returncode == 1 and "proposal-respects-chosen" in again.stderr
     draw = next(x for x in first.stderr.splitlines() if "draw it:" in x)
     drawn = paxossim(*draw.split("draw it:   paxossim ")[1].split(), "--out", "v.png",
                      cwd=tmp_path)

@@ -1,28 +1,66 @@
-"""The online safety checker: Paxos' invariants, asserted after every step.
+"""The online safety checker: Paxos' invariants, asserted after every step of every role.
 
-It keeps a ghost history of every vote that is never erased (not by a crash, not by
-a bug that makes acceptors forget), so it knows what is chosen even when no learner
-does: a value is chosen once a phase-2 quorum of acceptors has voted for it in one
-ballot (Paxos Made Simple, 2.1).
+It subscribes to the run's one observation point, so it sees every delivery, timer,
+fault, boot and client request, and every effect each produced. It keeps a ghost history
+that is never erased (not by a crash, not by a bug that makes acceptors forget):
+
+- per acceptor, the highest ballot it promised and the votes it cast, taken from what it
+  *said* (its Promise and Accepted messages), and compared after every step with what it
+  *stored*, so a promise or vote that was sent but not kept is caught;
+- per ballot, the acceptors that voted in it and its value, so the checker knows what is
+  chosen even when no learner does: a value is chosen once a phase-2 quorum of acceptors
+  has voted for it in one ballot (Paxos Made Simple, 2.1);
+- every accept request a proposer issued, and every proposer's input (a client's value),
+  so it checks what proposers issue (P2c) and what they decide, not only what acceptors
+  store.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from paxossim.protocol.acceptor import AcceptorStorage
+from paxossim.observe.steps import Propose
 from paxossim.protocol.ballot import NO_BALLOT, Ballot
+from paxossim.protocol.effects import Decided, Learned, Send
+from paxossim.protocol.messages import Accept, Accepted, Poll, Prepare, Promise
+from paxossim.protocol.quorum import Quorums
+from paxossim.protocol.role import Role
 
 AT_MOST_ONE_CHOSEN = "at-most-one-value-chosen"
 CHOSEN_WAS_PROPOSED = "chosen-value-was-proposed"
+PROPOSAL_RESPECTS_CHOSEN = "proposal-respects-chosen"
+DECIDED_IS_CHOSEN = "decided-is-chosen"
 LEARNED_IS_CHOSEN = "learned-value-is-chosen"
 LEARNED_NEVER_CHANGES = "learned-value-never-changes"
 PROMISE_MONOTONIC = "promise-never-decreases"
+PROMISE_REPORTS_VOTE = "promise-reports-last-vote"
 ACCEPTED_LE_PROMISED = "accepted-ballot-at-most-promised"
 ONE_VALUE_PER_BALLOT = "one-value-per-ballot"
 ACCEPTED_AT_OR_ABOVE_PROMISE = "accepts-only-at-or-above-promise"
 VOTE_NEVER_FORGOTTEN = "vote-never-forgotten"
 BALLOT_UNIQUE = "ballot-never-reused"
+
+#: Every invariant, with the sentence it checks (the README's list is tested against it).
+INVARIANTS = {
+    AT_MOST_ONE_CHOSEN: "at most one value is chosen, over all ballots",
+    CHOSEN_WAS_PROPOSED: "a value chosen in ballot b was issued in an accept request (b, v), "
+    "and v was some proposer's input before that request",
+    PROPOSAL_RESPECTS_CHOSEN: "P2c: no accept request (b, v) is issued while a value w != v "
+    "is chosen in a ballot below b (checked when a request is issued and when a value "
+    "becomes chosen)",
+    DECIDED_IS_CHOSEN: "what a proposer decides is the chosen value, and a phase-2 quorum "
+    "had voted for it in that ballot when it decided",
+    LEARNED_IS_CHOSEN: "a learner learns only the chosen value",
+    LEARNED_NEVER_CHANGES: "a learner never changes what it learned",
+    PROMISE_MONOTONIC: "an acceptor never promises below a ballot it promised before, and "
+    "its stable storage never holds less than it promised (across restarts too)",
+    PROMISE_REPORTS_VOTE: "a promise reports the acceptor's last vote",
+    ACCEPTED_LE_PROMISED: "an acceptor's stored accepted ballot is at most its promised one",
+    ONE_VALUE_PER_BALLOT: "a ballot carries one value, in accept requests and in votes",
+    ACCEPTED_AT_OR_ABOVE_PROMISE: "an acceptor votes only at or above what it promised before",
+    VOTE_NEVER_FORGOTTEN: "an acceptor's stable storage keeps its last vote, and a poll is "
+    "answered with it",
+    BALLOT_UNIQUE: "no ballot is started twice",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,24 +74,27 @@ class Violation:
 
 
 class SafetyChecker:
+    """Subscribe it to a run's `Observation`; read `violations` and the chosen value."""
+
     __slots__ = (
-        "phase2_quorum", "proposed", "chosen_value", "chosen_ballot", "chosen_at",
-        "violations", "on_chosen", "_promised", "_vote", "_ballot_value",
-        "_voters", "_learned", "_started",
+        "quorums", "chosen_value", "chosen_ballot", "chosen_at", "violations",
+        "_promised", "_vote", "_ballot_value", "_voters", "_issued", "_chosen", "_inputs",
+        "_learned", "_started",
     )  # fmt: skip
 
-    def __init__(self, phase2_quorum: int, proposed: set[Any]):
-        self.phase2_quorum = phase2_quorum
-        self.proposed = proposed
+    def __init__(self, quorums: Quorums):
+        self.quorums = quorums
         self.chosen_value: Any = None
-        self.chosen_ballot: Ballot | None = None
+        self.chosen_ballot: Ballot | None = None  # the first ballot in which a value was chosen
         self.chosen_at = float("nan")
         self.violations: list[Violation] = []
-        self.on_chosen: Callable[[], None] | None = None  # told once, when a value is chosen
-        self._promised: dict[int, Ballot] = {}
-        self._vote: dict[int, tuple[Ballot, Any]] = {}
-        self._ballot_value: dict[Ballot, Any] = {}
-        self._voters: dict[Ballot, set[int]] = {}
+        self._promised: dict[int, Ballot] = {}  # acceptor -> highest ballot it promised
+        self._vote: dict[int, tuple[Ballot, Any]] = {}  # acceptor -> its last vote
+        self._ballot_value: dict[Ballot, Any] = {}  # ballot -> value voted in it
+        self._voters: dict[Ballot, set[int]] = {}  # ballot -> acceptors that voted in it
+        self._issued: dict[Ballot, tuple[Any, bool]] = {}  # (value, was an input then)
+        self._chosen: list[tuple[Ballot, Any]] = []  # every ballot that reached a quorum
+        self._inputs: set[Any] = set()  # every value a client gave a proposer so far
         self._learned: dict[int, Any] = {}
         self._started: dict[Ballot, int] = {}
 
@@ -61,52 +102,179 @@ class SafetyChecker:
     def chosen(self) -> bool:
         return self.chosen_ballot is not None
 
-    def acceptor_step(self, node: int, st: AcceptorStorage, now: float) -> None:
-        """After an acceptor handled a message, or restarted: check its state against
-        its own past, and record a new vote in the ghost history."""
-        before = self._promised.get(node, NO_BALLOT)
-        promised = st.promised
-        if promised != before:
-            if promised < before:
-                self._violate(
-                    now,
-                    PROMISE_MONOTONIC,
-                    f"acceptor {node} promised {before}, now only {promised}",
-                )
-            self._promised[node] = promised
-        ballot = st.accepted_ballot
-        vote = self._vote.get(node)
-        if vote is not None and vote[0] == ballot and vote[1] == st.accepted_value:
+    # -- the observation point -------------------------------------------------------
+
+    def step(
+        self, now: float, node: int, role: Role | None, src: int, cause: Any, effects: list
+    ) -> None:
+        if role is None:
             return
-        last = NO_BALLOT if vote is None else vote[0]
-        self._vote[node] = (ballot, st.accepted_value)
-        if ballot < last:
+        kind = role.KIND
+        if kind == "acceptor":
+            self._acceptor_step(now, node, role.storage, cause, effects)
+        elif kind == "proposer":
+            if type(cause) is Propose:
+                self._inputs.add(cause.value)
+            for effect in effects:
+                etype = type(effect)
+                if etype is Send:
+                    mtype = type(effect.msg)
+                    if mtype is Accept:
+                        self._issued_request(now, node, effect.msg)
+                    elif mtype is Prepare:
+                        self._ballot_started(now, node, effect.msg.ballot)
+                elif etype is Decided:
+                    self._decided(now, node, effect)
+        elif kind == "learner":
+            for effect in effects:
+                if type(effect) is Learned:
+                    self._learned_value(now, node, effect.value)
+
+    # -- acceptors ---------------------------------------------------------------------
+
+    def _acceptor_step(self, now: float, node: int, st: Any, cause: Any, effects: list) -> None:
+        """What the acceptor said in this step, then what it stored after it."""
+        for effect in effects:
+            if type(effect) is not Send:
+                continue
+            msg = effect.msg
+            mtype = type(msg)
+            if mtype is Promise:
+                self._promise(now, node, msg)
+            elif mtype is Accepted:
+                if type(cause) is Poll:
+                    self._poll_answer(now, node, msg)
+                else:
+                    self._vote_cast(now, node, msg.ballot, msg.value)
+        self._stored(now, node, st)
+
+    def _promise(self, now: float, node: int, msg: Promise) -> None:
+        before = self._promised.get(node, NO_BALLOT)
+        if msg.ballot < before:
+            self._violate(
+                now,
+                PROMISE_MONOTONIC,
+                f"acceptor {node} promised {msg.ballot} after promising {before}",
+            )
+        else:
+            self._promised[node] = msg.ballot
+        last = self._vote.get(node, (NO_BALLOT, None))
+        if (msg.accepted_ballot, msg.accepted_value) != last:
+            self._violate(
+                now,
+                PROMISE_REPORTS_VOTE,
+                f"acceptor {node} promised {msg.ballot} reporting the vote "
+                f"{_vote(msg.accepted_ballot, msg.accepted_value)}, "
+                f"its last vote was {_vote(*last)}",
+            )
+
+    def _poll_answer(self, now: float, node: int, msg: Accepted) -> None:
+        last = self._vote.get(node, (NO_BALLOT, None))
+        if (msg.ballot, msg.value) != last:
             self._violate(
                 now,
                 VOTE_NEVER_FORGOTTEN,
-                f"acceptor {node} voted in {last}, now remembers only {ballot}",
+                f"acceptor {node} answered a poll with {_vote(msg.ballot, msg.value)}, "
+                f"its last vote was {_vote(*last)}",
             )
-            return
-        if ballot == NO_BALLOT:
-            return
-        if ballot < before:
+
+    def _vote_cast(self, now: float, node: int, ballot: Ballot, value: Any) -> None:
+        promised = self._promised.get(node, NO_BALLOT)
+        if ballot < promised:
             self._violate(
                 now,
                 ACCEPTED_AT_OR_ABOVE_PROMISE,
-                f"acceptor {node} accepted {ballot} after promising {before}",
+                f"acceptor {node} accepted {ballot} after promising {promised}",
             )
-        if ballot > promised:
+        else:
+            self._promised[node] = ballot  # a vote is a promise too ("accepts ... unless")
+        last = self._vote.get(node)
+        if last is None or ballot >= last[0]:
+            self._vote[node] = (ballot, value)
+        self._record_vote(now, node, ballot, value)
+
+    def _stored(self, now: float, node: int, st: Any) -> None:
+        """Stable storage must hold at least what the acceptor said: "an acceptor must
+        remember this information even if it fails and then restarts" (2.3). A vote
+        found in storage that was never said is a vote all the same."""
+        promised = self._promised.get(node, NO_BALLOT)
+        if st.promised < promised:
+            self._violate(
+                now,
+                PROMISE_MONOTONIC,
+                f"acceptor {node} promised {promised}, now stores only {st.promised}",
+            )
+        if st.accepted_ballot > st.promised:
             self._violate(
                 now,
                 ACCEPTED_LE_PROMISED,
-                f"acceptor {node} accepted {ballot} above its promise {promised}",
+                f"acceptor {node} stores a vote in {st.accepted_ballot} above its "
+                f"promise {st.promised}",
             )
-        self._record_vote(node, ballot, st.accepted_value, now)
+        last = self._vote.get(node, (NO_BALLOT, None))
+        if st.accepted_ballot == last[0] and st.accepted_value == last[1]:
+            return
+        if st.accepted_ballot <= last[0]:
+            self._violate(
+                now,
+                VOTE_NEVER_FORGOTTEN,
+                f"acceptor {node} voted {_vote(*last)}, now stores "
+                f"{_vote(st.accepted_ballot, st.accepted_value)}",
+            )
+            return
+        self._vote_cast(now, node, st.accepted_ballot, st.accepted_value)  # an unsaid vote
 
-    def acceptors_promised_above(self, ballot: Ballot) -> int:
-        return sum(promised > ballot for promised in self._promised.values())
+    def _record_vote(self, now: float, node: int, ballot: Ballot, value: Any) -> None:
+        known = self._ballot_value.setdefault(ballot, value)
+        if known != value:
+            self._violate(
+                now,
+                ONE_VALUE_PER_BALLOT,
+                f"ballot {ballot} carries {known!r} and {value!r} (acceptor {node})",
+            )
+            return
+        voters = self._voters.setdefault(ballot, set())
+        voters.add(node)
+        if len(voters) == self.quorums.phase2:  # once per ballot: when its quorum completes
+            self._became_chosen(now, ballot, value, voters)
 
-    def ballot_started(self, node: int, ballot: Ballot, now: float) -> None:
+    def _became_chosen(self, now: float, ballot: Ballot, value: Any, voters: set[int]) -> None:
+        self._chosen.append((ballot, value))
+        if self.chosen_ballot is None:
+            self.chosen_ballot, self.chosen_value, self.chosen_at = ballot, value, now
+        elif value != self.chosen_value:
+            self._violate(
+                now,
+                AT_MOST_ONE_CHOSEN,
+                f"{self.chosen_value!r} chosen in {self.chosen_ballot}, "
+                f"then {value!r} in {ballot} by acceptors {sorted(voters)}",
+            )
+        issued = self._issued.get(ballot)
+        if issued is None or issued[0] != value:
+            what = "no accept request" if issued is None else f"the request {issued[0]!r}"
+            self._violate(
+                now,
+                CHOSEN_WAS_PROPOSED,
+                f"{value!r} chosen in {ballot}, but that ballot had {what}",
+            )
+        elif not issued[1]:
+            self._violate(
+                now,
+                CHOSEN_WAS_PROPOSED,
+                f"{value!r} chosen in {ballot}, issued before any proposer had it as input",
+            )
+        for later, (other, _) in self._issued.items():
+            if later > ballot and other != value:
+                self._violate(
+                    now,
+                    PROPOSAL_RESPECTS_CHOSEN,
+                    f"{value!r} chosen in {ballot}, while an accept request ({later}, "
+                    f"{other!r}) was issued",
+                )
+
+    # -- proposers ---------------------------------------------------------------------
+
+    def _ballot_started(self, now: float, node: int, ballot: Ballot) -> None:
         """ "No two proposals are ever issued with the same number" (2.5)."""
         first = self._started.get(ballot)
         if first is not None:
@@ -118,36 +286,47 @@ class SafetyChecker:
             return
         self._started[ballot] = node
 
-    def _record_vote(self, node: int, ballot: Ballot, value: Any, now: float) -> None:
-        known = self._ballot_value.setdefault(ballot, value)
-        if known != value:
-            self._violate(
-                now,
-                ONE_VALUE_PER_BALLOT,
-                f"ballot {ballot} carries {known!r} and {value!r} (acceptor {node})",
-            )
-            return
-        voters = self._voters.setdefault(ballot, set())
-        voters.add(node)
-        if len(voters) != self.phase2_quorum:
-            return  # not yet, or this ballot's choice was already looked at
-        if self.chosen_ballot is None:
-            self.chosen_ballot, self.chosen_value, self.chosen_at = ballot, value, now
-            if self.on_chosen is not None:
-                self.on_chosen()
-            if value not in self.proposed:
+    def _issued_request(self, now: float, node: int, msg: Accept) -> None:
+        ballot, value = msg.ballot, msg.value
+        before = self._issued.get(ballot)
+        if before is not None:
+            if before[0] != value:
                 self._violate(
-                    now, CHOSEN_WAS_PROPOSED, f"{value!r} chosen in {ballot}, never proposed"
+                    now,
+                    ONE_VALUE_PER_BALLOT,
+                    f"accept requests ({ballot}, {before[0]!r}) and ({ballot}, {value!r}) "
+                    f"issued (node {node})",
                 )
-        elif value != self.chosen_value:
+            return
+        self._issued[ballot] = (value, value in self._inputs)
+        for earlier, chosen in self._chosen:
+            if earlier < ballot and chosen != value:
+                self._violate(
+                    now,
+                    PROPOSAL_RESPECTS_CHOSEN,
+                    f"node {node} issued the accept request ({ballot}, {value!r}) though "
+                    f"{chosen!r} is chosen in {earlier}",
+                )
+
+    def _decided(self, now: float, node: int, e: Decided) -> None:
+        voters = self._voters.get(e.ballot, ())
+        if len(voters) < self.quorums.phase2 or self._ballot_value.get(e.ballot) != e.value:
             self._violate(
                 now,
-                AT_MOST_ONE_CHOSEN,
-                f"{self.chosen_value!r} chosen in {self.chosen_ballot}, "
-                f"then {value!r} in {ballot} by acceptors {sorted(voters)}",
+                DECIDED_IS_CHOSEN,
+                f"proposer {node} decided {e.value!r} in {e.ballot}, which only acceptors "
+                f"{sorted(voters)} had voted for (a quorum is {self.quorums.phase2})",
+            )
+        elif e.value != self.chosen_value:
+            self._violate(
+                now,
+                DECIDED_IS_CHOSEN,
+                f"proposer {node} decided {e.value!r}, {self.chosen_value!r} is chosen",
             )
 
-    def learned(self, node: int, value: Any, now: float) -> None:
+    # -- learners ----------------------------------------------------------------------
+
+    def _learned_value(self, now: float, node: int, value: Any) -> None:
         if not self.chosen or value != self.chosen_value:
             what = f"{self.chosen_value!r} is" if self.chosen else "nothing is"
             self._violate(
@@ -161,3 +340,7 @@ class SafetyChecker:
 
     def _violate(self, now: float, invariant: str, detail: str) -> None:
         self.violations.append(Violation(now, invariant, detail))
+
+
+def _vote(ballot: Ballot, value: Any) -> str:
+    return "none" if ballot == NO_BALLOT else f"({ballot}, {value!r})"

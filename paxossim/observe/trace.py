@@ -1,12 +1,25 @@
 """The optional event trace of one run: every send, delivery, drop and duplicate of a
 message copy (`copy` pairs them up), every crash and restart, and what the roles
-report (rounds, adoptions, decisions, leadership, learning), plus the moment of choice."""
+report (rounds, adoptions, decisions, leadership, learning), plus the moment of choice.
+A subscriber of the run's observation point."""
 
 from typing import Any
 
 import pandas as pd
 
+from paxossim.observe.steps import Crash, Restart
+from paxossim.protocol.effects import (
+    Decided,
+    LeadershipChanged,
+    Learned,
+    RoundAbandoned,
+    RoundStarted,
+    ValueAdopted,
+)
+from paxossim.protocol.role import Role
+
 COLUMNS = ["time", "event", "node", "peer", "message", "ballot", "value", "copy", "detail"]
+_REPORTED = (RoundStarted, RoundAbandoned, ValueAdopted, Decided, LeadershipChanged)
 
 
 class Trace:
@@ -14,6 +27,36 @@ class Trace:
 
     def __init__(self) -> None:
         self.rows: list[tuple] = []
+
+    def step(
+        self, now: float, node: int, role: Role | None, src: int, cause: Any, effects: list
+    ) -> None:
+        if role is None:
+            kind = type(cause)
+            if kind is Crash or kind is Restart:
+                self.record(now, kind.__name__.lower(), node)
+            return
+        for e in effects:
+            etype = type(e)
+            if etype is Learned:
+                self.record(now, "learned", node, value=e.value)
+            elif etype in _REPORTED:
+                self.record(
+                    now,
+                    etype.__name__,
+                    node,
+                    ballot=getattr(e, "ballot", None),
+                    value=getattr(e, "value", None),
+                    detail=_detail(e),
+                )
+
+    def message(
+        self, now: float, event: str, src: int, dst: int, msg: Any, copy: int, why: str
+    ) -> None:
+        if event == "deliver":
+            self.record(now, event, dst, src, msg, why, copy=copy)
+        else:
+            self.record(now, event, src, dst, msg, why, copy=copy)
 
     def record(
         self,
@@ -46,3 +89,9 @@ class Trace:
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame.from_records(self.rows, columns=COLUMNS)
+
+
+def _detail(e: Any) -> str:
+    if type(e) is LeadershipChanged:
+        return f"{'leads' if e.leading else 'steps down'} in term {e.term}"
+    return getattr(e, "reason", "")

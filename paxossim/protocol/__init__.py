@@ -31,6 +31,7 @@ from paxossim.protocol.messages import (
     Poll,
     Prepare,
     Promise,
+    Reissue,
 )
 from paxossim.protocol.proposer import Proposer, ProposerStorage
 from paxossim.protocol.quorum import Quorums
@@ -62,6 +63,7 @@ __all__ = [
     "Proposer",
     "ProposerStorage",
     "Quorums",
+    "Reissue",
     "RoundAbandoned",
     "RoundStarted",
     "Send",

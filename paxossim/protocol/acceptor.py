@@ -1,11 +1,12 @@
 """The acceptor of the synod algorithm (Paxos Made Simple, 2.2-2.3)."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from paxossim.protocol.ballot import NO_BALLOT, Ballot
 from paxossim.protocol.effects import Send
 from paxossim.protocol.messages import Accept, Accepted, Nack, Poll, Prepare, Promise
+from paxossim.protocol.role import Role
 
 
 @dataclass(slots=True)
@@ -18,7 +19,7 @@ class AcceptorStorage:
     accepted_value: Any = None
 
 
-class Acceptor:
+class Acceptor(Role):
     """Promises and accepts; never initiates anything.
 
     `vote_targets` are the learners that hear every vote (broadcast: all learners,
@@ -34,15 +35,12 @@ class Acceptor:
         self.vote_targets = vote_targets
         self._vote_dsts: dict[int, tuple[int, ...]] = {}
 
-    def handle(self, src: int, msg: object) -> list:
-        kind = type(msg)
-        if kind is Prepare:
-            return self.on_prepare(src, msg)
-        if kind is Accept:
-            return self.on_accept(src, msg)
-        if kind is Poll:
-            return self.on_poll(src)
-        return []
+    KIND: ClassVar[str] = "acceptor"
+    HANDLERS: ClassVar[dict[type, str]] = {
+        Prepare: "on_prepare",
+        Accept: "on_accept",
+        Poll: "on_poll",
+    }
 
     def on_prepare(self, src: int, msg: Prepare) -> list:
         """ "If an acceptor receives a prepare request with number n greater than that of any
@@ -68,7 +66,7 @@ class Acceptor:
             return [Send(self._vote_destinations(src), Accepted(msg.ballot, msg.value))]
         return self._refuse(src, msg.ballot)
 
-    def on_poll(self, src: int) -> list:
+    def on_poll(self, src: int, msg: Poll) -> list:
         """A learner "could ask the acceptors what proposals they have accepted" (3)."""
         st = self.storage
         if st.accepted_ballot == NO_BALLOT:

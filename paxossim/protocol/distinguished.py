@@ -6,16 +6,27 @@ proposer run ballots; otherwise the node hands its value to the leader it believ
 and hands it again whenever it comes to believe in another leader.
 """
 
-from typing import Any
+from typing import Any, ClassVar
 
 from paxossim.protocol.effects import Send
 from paxossim.protocol.election import ELECTION, HEARTBEAT, Elector
-from paxossim.protocol.messages import Forward, Heartbeat
+from paxossim.protocol.messages import Accepted, Forward, Heartbeat, Nack, Promise, Reissue
 from paxossim.protocol.proposer import Proposer
+from paxossim.protocol.role import Role
 
 
-class DistinguishedProposer:
+class DistinguishedProposer(Role):
     __slots__ = ("proposer", "elector", "own", "submitted", "forwarded", "done")
+
+    KIND: ClassVar[str] = "proposer"
+    HANDLERS: ClassVar[dict[type, str]] = {
+        Heartbeat: "on_heartbeat",
+        Forward: "on_forward",
+        Reissue: "on_reissue",
+        Promise: "to_proposer",
+        Accepted: "to_proposer",
+        Nack: "to_proposer",
+    }
 
     def __init__(self, proposer: Proposer, elector: Elector):
         self.proposer = proposer
@@ -33,8 +44,11 @@ class DistinguishedProposer:
     def boot(self) -> list:
         return self._after((self.elector.leader, self.elector.term), False, self.elector.start())
 
-    def start(self) -> list:
-        """The node's own value is ready: propose it if leading, else hand it over."""
+    def start(self, value: Any = None) -> list:
+        """The node's own value (`value` if given) is ready: propose it if leading, else
+        hand it over."""
+        if value is not None:
+            self.own = value
         self.submitted = True
         self.elector.wants_value = False
         if self.elector.leading:
@@ -46,22 +60,31 @@ class DistinguishedProposer:
         self.elector.wants_value = False  # a value is chosen: nothing more to hand over
         return self.proposer.stop()
 
-    def handle(self, src: int, msg: object) -> list:
-        kind = type(msg)
-        if kind is Heartbeat:
-            was, leading = (self.elector.leader, self.elector.term), self.elector.leading
-            effects = self._after(was, leading, self.elector.on_heartbeat(msg))
-            same = (self.elector.leader, self.elector.term) == was == (msg.leader, msg.term)
-            if same and msg.wants_value:
-                effects.extend(self._forward())  # the hand-over was lost: again
-            return effects
-        if kind is Forward:
-            if self.forwarded is None:
-                self.forwarded = msg.value
-                self.elector.wants_value = False
-            if self.elector.leading and not self.submitted:
-                return self.proposer.start(msg.value)
+    def on_heartbeat(self, src: int, msg: Heartbeat) -> list:
+        was, leading = (self.elector.leader, self.elector.term), self.elector.leading
+        effects = self._after(was, leading, self.elector.on_heartbeat(msg))
+        same = (self.elector.leader, self.elector.term) == was == (msg.leader, msg.term)
+        if same and msg.wants_value:
+            effects.extend(self._forward())  # the hand-over was lost: again
+        return effects
+
+    def on_forward(self, src: int, msg: Forward) -> list:
+        if self.forwarded is None:
+            self.forwarded = msg.value
+            self.elector.wants_value = False
+        if self.elector.leading and not self.submitted:
+            return self.proposer.start(msg.value)
+        return []
+
+    def on_reissue(self, src: int, msg: Reissue) -> list:
+        """Only the leader issues proposals, with the value it has (its own, or one it was
+        handed): a learner asks every proposer node, the leader among them."""
+        value = self.own if self.submitted else self.forwarded
+        if not self.elector.leading or value is None:
             return []
+        return self.proposer.reissue(value)
+
+    def to_proposer(self, src: int, msg: object) -> list:
         return self.proposer.handle(src, msg)
 
     def on_timer(self, name: str) -> list:
@@ -74,14 +97,12 @@ class DistinguishedProposer:
         """React to what the elector now believes: `was` is the (leader, term) before.
         A new leader, or the same one in a new term (it may have restarted and lost what
         it was handed), gets the value again."""
-        if self.done:
-            return effects
         if self.elector.leading and not was_leading:
             value = self.own if self.submitted else self.forwarded
-            if value is not None:
+            if value is not None and not self.done:
                 effects.extend(self.proposer.start(value))
         elif was_leading and not self.elector.leading:
-            effects.extend(self.proposer.pause())
+            effects.extend(self.proposer.pause())  # also a ballot a learner asked for
         if (self.elector.leader, self.elector.term) != was and not self.elector.leading:
             effects.extend(self._forward())
         return effects

@@ -1,10 +1,11 @@
 """The learner (Paxos Made Simple, 2.4): finds out that a value has been chosen."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from paxossim.protocol.effects import Learned, Send, SetTimer
-from paxossim.protocol.messages import Accepted, Ask, Decide, Poll
+from paxossim.protocol.messages import Accepted, Ask, Decide, Poll, Reissue
+from paxossim.protocol.role import Role
 
 POLL, CATCHUP = "poll", "catchup"
 
@@ -17,7 +18,7 @@ class LearnerStorage:
     value: Any = None
 
 
-class Learner:
+class Learner(Role):
     """Learns a value once a phase-2 quorum of acceptors has accepted it in one ballot.
 
     Three ways to hear the votes, after the paper: every acceptor tells every learner
@@ -26,13 +27,23 @@ class Learner:
 
     Whatever the mode, messages get lost and learners crash, so a learner that has not
     learned catches up every `catchup` seconds: it polls the acceptors and asks the
-    other learners (`peers`), any of which answers with the value if it knows it.
+    other learners (`peers`), any of which answers with the value if it knows it. From
+    its second catch-up on it also asks the `proposers` to issue a proposal, as the paper
+    says (2.4): the acceptors' last votes may belong to different ballots forever (a
+    proposer that decided stopped), and only a new ballot makes a quorum vote together.
     """
 
     __slots__ = (
         "storage", "phase2_quorum", "acceptors", "relay_to", "poll_interval", "peers",
-        "catchup", "mix_ballots", "_votes",
+        "catchup", "proposers", "catchups", "_votes",
     )  # fmt: skip
+
+    KIND: ClassVar[str] = "learner"
+    HANDLERS: ClassVar[dict[type, str]] = {
+        Accepted: "on_accepted",
+        Decide: "on_decide",
+        Ask: "on_ask",
+    }
 
     def __init__(
         self,
@@ -44,7 +55,7 @@ class Learner:
         *,
         peers: tuple[int, ...] = (),
         catchup: float | None = None,
-        mix_ballots: bool = False,
+        proposers: tuple[int, ...] = (),
     ):
         self.storage = storage
         self.phase2_quorum = phase2_quorum
@@ -53,7 +64,8 @@ class Learner:
         self.poll_interval = poll_interval
         self.peers = peers
         self.catchup = catchup
-        self.mix_ballots = mix_ballots  # bug switch: add up votes for a value across ballots
+        self.proposers = proposers
+        self.catchups = 0  # catch-ups made since the last (re)start
         self._votes: dict[Any, set[int]] = {}
 
     def start(self) -> list:
@@ -65,15 +77,11 @@ class Learner:
             effects.append(SetTimer(CATCHUP, self.catchup))
         return effects
 
-    def handle(self, src: int, msg: object) -> list:
-        kind = type(msg)
-        if kind is Accepted:
-            return self.on_accepted(src, msg)
-        if kind is Decide:
-            return self._learn(msg.value)
-        if kind is Ask and self.storage.learned:
-            return [Send((src,), Decide(self.storage.value))]
-        return []
+    def on_decide(self, src: int, msg: Decide) -> list:
+        return self._learn(msg.value)
+
+    def on_ask(self, src: int, msg: Ask) -> list:
+        return [Send((src,), Decide(self.storage.value))] if self.storage.learned else []
 
     def on_timer(self, name: str) -> list:
         if self.storage.learned:
@@ -81,9 +89,12 @@ class Learner:
         if name == POLL:
             return [Send(self.acceptors, Poll()), SetTimer(POLL, self.poll_interval)]
         if name == CATCHUP:
+            self.catchups += 1
             effects: list = [Send(self.acceptors, Poll())] if self.poll_interval is None else []
             if self.peers:
                 effects.append(Send(self.peers, Ask()))
+            if self.catchups > 1 and self.proposers:
+                effects.append(Send(self.proposers, Reissue()))
             return [*effects, SetTimer(CATCHUP, self.catchup)]
         return []
 
@@ -93,7 +104,7 @@ class Learner:
         different ballots are never added up."""
         if self.storage.learned:
             return []
-        key = msg.value if self.mix_ballots else msg.ballot
+        key = self._vote_key(msg)
         voters = self._votes.get(key)
         if voters is None:
             voters = self._votes[key] = set()
@@ -101,6 +112,10 @@ class Learner:
         if len(voters) < self.phase2_quorum:
             return []
         return self._learn(msg.value)
+
+    def _vote_key(self, msg: Accepted) -> Any:
+        """Votes are added up per ballot: "a single proposal" must be accepted (2.1)."""
+        return msg.ballot
 
     def _learn(self, value: Any) -> list:
         if self.storage.learned:

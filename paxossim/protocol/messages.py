@@ -67,6 +67,12 @@ class Ask:
 
 
 @dataclass(frozen=True, slots=True)
+class Reissue:
+    """A learner that still cannot find out the chosen value asks a proposer to run a
+    ballot: "it can have a proposer issue a proposal" (Paxos Made Simple, 2.4)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Heartbeat:
     """The leader's "I am alive and lead in `term`", sent to the other proposer nodes;
     `wants_value` while it has no value to propose, so that a follower whose hand-over

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from paxossim.protocol.ballot import NO_BALLOT, Ballot
 from paxossim.protocol.effects import (
@@ -14,8 +14,9 @@ from paxossim.protocol.effects import (
     SetTimer,
     ValueAdopted,
 )
-from paxossim.protocol.messages import Accept, Accepted, Nack, Prepare, Promise
+from paxossim.protocol.messages import Accept, Accepted, Nack, Prepare, Promise, Reissue
 from paxossim.protocol.quorum import Quorums
+from paxossim.protocol.role import Role
 
 IDLE, PHASE1, PHASE2, WAITING, DONE = "idle", "phase1", "phase2", "waiting", "done"
 RETRY, BACKOFF = "retry", "backoff"
@@ -30,9 +31,9 @@ class ProposerStorage:
     decided: bool = False  # it saw a quorum accept its proposal: nothing left to do
 
 
-class Proposer:
+class Proposer(Role):
     """Runs ballots for its own value until it sees one of its proposals accepted by a
-    phase-2 quorum.
+    phase-2 quorum, and one more whenever a learner that cannot find out asks for it.
 
     A round that gets no quorum within `retry_timeout`, or that an acceptor refuses
     with a higher ballot, is abandoned; the next starts after `backoff(attempt)` seconds
@@ -41,9 +42,16 @@ class Proposer:
 
     __slots__ = (
         "node", "value", "acceptors", "quorums", "retry_timeout", "backoff", "storage",
-        "ignore_accepted", "ballot_node", "state", "ballot", "highest_seen", "attempts",
-        "_promises", "_votes",
+        "state", "ballot", "highest_seen", "attempts", "_promises", "_votes",
     )  # fmt: skip
+
+    KIND: ClassVar[str] = "proposer"
+    HANDLERS: ClassVar[dict[type, str]] = {
+        Promise: "on_promise",
+        Accepted: "on_accepted",
+        Nack: "on_nack",
+        Reissue: "on_reissue",
+    }
 
     def __init__(
         self,
@@ -54,13 +62,8 @@ class Proposer:
         retry_timeout: float,
         backoff: Callable[[int], float],
         storage: ProposerStorage,
-        *,
-        ignore_accepted: bool = False,
-        ballot_node: int | None = None,
     ):
         self.node = node
-        self.ignore_accepted = ignore_accepted  # bug switch: phase 2 keeps the own value
-        self.ballot_node = node if ballot_node is None else ballot_node  # bug: shared ballots
         self.value = value
         self.acceptors = acceptors
         self.quorums = quorums
@@ -104,15 +107,21 @@ class Proposer:
         self.state = DONE
         return [CancelTimer(RETRY), CancelTimer(BACKOFF)]
 
-    def handle(self, src: int, msg: object) -> list:
-        kind = type(msg)
-        if kind is Promise:
-            return self.on_promise(src, msg)
-        if kind is Accepted:
-            return self.on_accepted(src, msg)
-        if kind is Nack:
-            return self.on_nack(msg)
-        return []
+    def reissue(self, value: Any = None) -> list:
+        """Run one more ballot though the work seemed done (with `value` if given): a
+        learner "can have a proposer issue a proposal" (3) when it cannot find out what
+        was chosen. The new ballot adopts the chosen value, and its votes reach the
+        learners."""
+        if self.state not in (IDLE, DONE):
+            return []  # a ballot is under way: its votes will tell the learners
+        if value is not None:
+            self.value = value
+        self.state = IDLE
+        return self._new_round()
+
+    def on_reissue(self, src: int, msg: Reissue) -> list:
+        """Only a proposer that has proposed (so has an input to propose) runs again."""
+        return self.reissue() if self.state == DONE else []
 
     def on_timer(self, name: str) -> list:
         if name == RETRY and self.state in (PHASE1, PHASE2):
@@ -132,7 +141,7 @@ class Proposer:
         of some set of acceptors": here, to every acceptor."""
         rnd = max(self.storage.round, self.highest_seen) + 1
         self.storage.round = rnd
-        self.ballot = Ballot(rnd, self.ballot_node)
+        self.ballot = self._ballot(rnd)
         self.state = PHASE1
         self._promises = {}
         self._votes = set()
@@ -156,33 +165,46 @@ class Proposer:
         self._promises[src] = msg
         if len(self._promises) < self.quorums.phase1:
             return []
-        highest = max(self._promises.values(), key=lambda p: p.accepted_ballot)
         effects: list = []
-        if highest.accepted_ballot == NO_BALLOT or self.ignore_accepted:
+        value = self._phase2_value()
+        if value is None:
             value = self.value
         else:
-            value = highest.accepted_value
             effects.append(ValueAdopted(self.ballot, value))
         self.state = PHASE2
         effects.append(Send(self.acceptors, Accept(self.ballot, value)))
         effects.append(SetTimer(RETRY, self.retry_timeout))
         return effects
 
+    def _ballot(self, rnd: int) -> Ballot:
+        """ "Different proposers choose their numbers from disjoint sets": its own node."""
+        return Ballot(rnd, self.node)
+
+    def _phase2_value(self) -> Any:
+        """The value of the highest-numbered proposal among the promises, or None if they
+        reported no proposals (then the proposer's own value is free to go)."""
+        highest = max(self._promises.values(), key=lambda p: p.accepted_ballot)
+        return None if highest.accepted_ballot == NO_BALLOT else highest.accepted_value
+
     # -- phase 2 ------------------------------------------------------------------------
 
     def on_accepted(self, src: int, msg: Accepted) -> list:
         if self.state != PHASE2 or msg.ballot != self.ballot:
             return []
-        self._votes.add(src)
-        if len(self._votes) < self.quorums.phase2:
+        if self._count_vote(src) < self.quorums.phase2:
             return []
         self.state = DONE
         self.storage.decided = True
         return [CancelTimer(RETRY), Decided(msg.ballot, msg.value)]
 
+    def _count_vote(self, src: int) -> int:
+        """The acceptors that voted for the current ballot: a duplicated vote is one."""
+        self._votes.add(src)
+        return len(self._votes)
+
     # -- giving up a round --------------------------------------------------------------
 
-    def on_nack(self, msg: Nack) -> list:
+    def on_nack(self, src: int, msg: Nack) -> list:
         if msg.promised.round > self.highest_seen:
             self.highest_seen = msg.promised.round
         if self.state in (PHASE1, PHASE2) and msg.ballot == self.ballot:

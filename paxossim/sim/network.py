@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from paxossim.observe.metrics import RunStats
-from paxossim.observe.trace import Trace
+from paxossim.observe.metrics import NetworkStats
+from paxossim.observe.observation import Observation
 from paxossim.scenario import Network as NetworkSpec
+from paxossim.sim.budget import Budget
 from paxossim.sim.rng import Draws, Lazy, uniforms
 
 DELAYS, LOSSES, DUPLICATES = 0, 1, 2  # sub-streams of the network's stream
@@ -54,8 +55,9 @@ class Partitions:
 
 class Network:
     __slots__ = (
-        "env", "nodes", "stats", "trace", "loss", "duplicate", "partitions", "_delay",
-        "_lose", "_duplicate", "_partitioned", "_deliver_cb", "_copy_cb", "_plain", "_copies",
+        "env", "nodes", "stats", "observation", "budget", "loss", "duplicate", "partitions",
+        "_delay", "_lose", "_duplicate", "_partitioned", "_deliver_cb", "_copy_cb", "_plain",
+        "_copies", "_tell",
     )  # fmt: skip
 
     def __init__(
@@ -64,15 +66,19 @@ class Network:
         spec: NetworkSpec,
         horizon: float,
         rng: Callable[[int], np.random.Generator],
-        stats: RunStats,
-        trace: Trace | None,
+        stats: NetworkStats,
+        observation: Observation,
+        budget: Budget,
     ):
         """`rng(k)` makes the Generator of sub-stream k: delays, losses and duplications
-        each draw from their own, so a change of the loss rate leaves every delay alone."""
+        each draw from their own, so a change of the loss rate leaves every delay alone.
+        Every copy's fate goes to `observation` when a subscriber wants messages."""
         self.env = env
         self.nodes: list[Node] = []
         self.stats = stats
-        self.trace = trace
+        self.observation = observation
+        self.budget = budget
+        self._tell = observation.wants_messages
         self.loss = spec.loss
         self.duplicate = spec.duplicate
         self.partitions = Partitions(spec, horizon)
@@ -86,7 +92,7 @@ class Network:
         self._copies = itertools.count()  # ids of message copies, to pair sends and deliveries
         self._deliver_cb = self._deliver
         self._copy_cb = self._deliver_copy
-        self._plain = not (self.loss or self.duplicate or self._partitioned or trace is not None)
+        self._plain = not (self.loss or self.duplicate or self._partitioned or self._tell)
 
     def send(self, src: int, dsts: tuple[int, ...], msg: Any) -> None:
         self.stats.messages_sent += len(dsts)
@@ -95,11 +101,11 @@ class Network:
             for dst in dsts:
                 timeout(delay(), (src, dst, msg, -1)).callbacks.append(deliver)
             return
-        now, trace = self.env.now, self.trace
+        now, tell = self.env.now, self._tell
         for dst in dsts:
             copy = next(self._copies)
-            if trace is not None:
-                trace.record(now, "send", src, dst, msg, copy=copy)
+            if tell:
+                self.observation.message(now, "send", src, dst, msg, copy)
             if self._partitioned and self.partitions.cut(src, dst, now):
                 self._drop(src, dst, msg, "partition", copy)
                 continue
@@ -112,21 +118,24 @@ class Network:
             if self.duplicate and self._duplicate() < self.duplicate:
                 self.stats.messages_duplicated += 1
                 extra = next(self._copies)
-                if trace is not None:
-                    trace.record(now, "duplicate", src, dst, msg, f"copy of {copy}", copy=extra)
+                if tell:
+                    self.observation.message(
+                        now, "duplicate", src, dst, msg, extra, f"copy of {copy}"
+                    )
                 self.env.timeout(self._delay(), (src, dst, msg, extra)).callbacks.append(
                     self._copy_cb
                 )
 
     def _deliver(self, event: simpy.Event) -> None:
+        self.budget.spend()
         src, dst, msg, copy = event._value
         node = self.nodes[dst]
         if not node.up:
             self._drop(src, dst, msg, "receiver down", copy)
             return
         self.stats.messages_delivered += 1
-        if self.trace is not None:
-            self.trace.record(self.env.now, "deliver", dst, src, msg, copy=copy)
+        if self._tell:
+            self.observation.message(self.env.now, "deliver", src, dst, msg, copy)
         node.receive(src, msg)
 
     def _deliver_copy(self, event: simpy.Event) -> None:
@@ -136,5 +145,5 @@ class Network:
 
     def _drop(self, src: int, dst: int, msg: Any, why: str, copy: int) -> None:
         self.stats.messages_dropped += 1
-        if self.trace is not None:
-            self.trace.record(self.env.now, "drop", src, dst, msg, why, copy=copy)
+        if self._tell:
+            self.observation.message(self.env.now, "drop", src, dst, msg, copy, why)

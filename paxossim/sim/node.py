@@ -1,4 +1,9 @@
-"""A process of the cluster: hosts roles, turns their effects into sends and timers.
+"""A process of the cluster: hosts roles, runs their steps, turns their effects into
+sends and timers.
+
+Every call into a role is a step, and every step goes through `_step`, which hands it to
+the run's observation point before its effects are carried out: no role runs unobserved.
+A delivery goes to exactly the roles whose `HANDLERS` name the message's type.
 
 A crash stops delivery and kills the node's timers; the roles' volatile state goes with
 them. A restart builds fresh roles on the node's stable storage, which is all that
@@ -6,89 +11,82 @@ survives (a bug switch may make even that forgetful).
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from paxossim.protocol import (
-    Accept,
-    Accepted,
-    AcceptorStorage,
-    CancelTimer,
-    Decide,
-    Decided,
-    Learned,
-    LearnerStorage,
-    Nack,
-    Poll,
-    Prepare,
-    Promise,
-    ProposerStorage,
-    RoundAbandoned,
-    RoundStarted,
-    Send,
-    SetTimer,
-    ValueAdopted,
-)
-from paxossim.protocol.effects import LeadershipChanged
-from paxossim.protocol.election import ElectorStorage
-from paxossim.protocol.messages import Ask, Forward, Heartbeat
+import simpy
 
-if TYPE_CHECKING:
-    from paxossim.sim.world import World
-
-_TO_ACCEPTOR = frozenset({Prepare, Accept, Poll})
-_TO_PROPOSER = frozenset({Promise, Nack, Accepted, Heartbeat, Forward})
-_TO_LEARNER = frozenset({Accepted, Decide, Ask})
+from paxossim.observe.steps import BOOT, CRASH, RESTART, STOP, Propose, Timer
+from paxossim.protocol import CancelTimer, Learned, Send, SetTimer
+from paxossim.sim.budget import Budget
+from paxossim.sim.cluster import Storage
 
 
-@dataclass(slots=True)
-class Storage:
-    """A node's stable storage, one part per role it hosts."""
+class _Timer:
+    """One armed timer of a role. It owns at most one pending SimPy event (at `at`);
+    re-arming it later only moves `deadline`, and cancelling it clears `deadline`, so a
+    timer that is re-armed or cancelled again and again costs no memory and one event
+    per expiry, not one per re-arming."""
 
-    proposer: ProposerStorage | None = None
-    acceptor: AcceptorStorage | None = None
-    learner: LearnerStorage | None = None
-    elector: ElectorStorage | None = None
+    __slots__ = ("role", "name", "deadline", "at")
+
+    def __init__(self, role: Any, name: str, deadline: float):
+        self.role = role
+        self.name = name
+        self.deadline: float | None = deadline
+        self.at = deadline
 
 
 class Node:
     __slots__ = (
-        "id", "world", "network", "env", "checker", "up", "make_roles", "storage", "proposer",
-        "acceptor", "learner", "_timers",
+        "id", "env", "network", "observe", "budget", "up", "storage", "make_roles",
+        "proposal", "proposer", "acceptor", "learner", "_routes", "_timers", "_causes",
     )  # fmt: skip
 
     def __init__(
         self,
         node_id: int,
-        world: "World",
+        env: simpy.Environment,
+        network: Any,
+        observe: Callable[..., None],
+        budget: Budget,
         storage: Storage,
-        make_roles: Callable[["Node", bool], tuple],
+        make_roles: Callable[[int, Storage, bool], tuple],
     ):
         self.id = node_id
-        self.world = world
-        self.network = world.network
-        self.env = world.env
-        self.checker = world.checker
+        self.env = env
+        self.network = network
+        self.observe = observe  # the run's Observation.step
+        self.budget = budget
         self.storage = storage
-        self.make_roles = make_roles  # (node, restarted) -> (proposer, acceptor, learner)
+        self.make_roles = make_roles  # (node, storage, restarted) -> (proposer, acceptor, learner)
+        self.proposal: tuple[float, Any] | None = None  # (when, value) a client asks for
         self.up = True
-        self._timers: dict[tuple[Any, str], int] = {}
-        self.proposer, self.acceptor, self.learner = make_roles(self, False)
+        self._timers: dict[tuple[Any, str], _Timer] = {}
+        self._causes: dict[str, Timer] = {}
+        self._set_roles(make_roles(node_id, storage, False))
 
-    # -- inputs -------------------------------------------------------------------------
+    def _set_roles(self, roles: tuple) -> None:
+        self.proposer, self.acceptor, self.learner = roles
+        routes: dict[type, list[tuple[Any, Callable]]] = {}
+        for role in roles:
+            if role is not None:
+                for kind, method in role.HANDLERS.items():
+                    routes.setdefault(kind, []).append((role, getattr(role, method)))
+        self._routes = {kind: tuple(handlers) for kind, handlers in routes.items()}
+
+    @property
+    def roles(self) -> tuple:
+        return tuple(r for r in (self.proposer, self.acceptor, self.learner) if r is not None)
+
+    # -- steps --------------------------------------------------------------------------
+
+    def _step(self, role: Any, src: int, cause: Any, effects: list) -> None:
+        self.observe(self.env.now, self.id, role, src, cause, effects)
+        self.apply(role, effects)
 
     def receive(self, src: int, msg: Any) -> None:
-        kind = type(msg)
-        if kind in _TO_ACCEPTOR:
-            acceptor = self.acceptor
-            if acceptor is not None:
-                self.apply(acceptor, acceptor.handle(src, msg))
-                self.checker.acceptor_step(self.id, acceptor.storage, self.env.now)
-            return
-        if kind in _TO_PROPOSER and self.proposer is not None:
-            self.apply(self.proposer, self.proposer.handle(src, msg))
-        if kind in _TO_LEARNER and self.learner is not None:
-            self.apply(self.learner, self.learner.handle(src, msg))
+        for role, handler in self._routes.get(type(msg), ()):
+            self._step(role, src, msg, handler(src, msg))
 
     def boot(self) -> None:
         """Roles that act on their own from the start: an elector, a polling learner."""
@@ -96,72 +94,88 @@ class Node:
             return
         boot = getattr(self.proposer, "boot", None)
         if boot is not None:
-            self.apply(self.proposer, boot())
+            self._step(self.proposer, self.id, BOOT, boot())
         if self.learner is not None:
-            self.apply(self.learner, self.learner.start())
+            self._step(self.learner, self.id, BOOT, self.learner.start())
 
-    def start_proposing(self) -> None:
-        if self.up and self.proposer is not None:
-            self.apply(self.proposer, self.proposer.start())
+    def propose(self) -> None:
+        """The client's request reaches the node's proposer (again after a restart)."""
+        if self.up and self.proposer is not None and self.proposal is not None:
+            value = self.proposal[1]
+            self._step(self.proposer, self.id, Propose(value), self.proposer.start(value))
 
     def _fire(self, event: Any) -> None:
-        role, name, token = event._value
-        if self._timers.get((role, name)) != token:
-            return  # cancelled, replaced, or killed by a crash
-        del self._timers[(role, name)]
-        self.apply(role, role.on_timer(name))
+        self.budget.spend()
+        t = event._value
+        key = (t.role, t.name)
+        if self._timers.get(key) is not t:
+            return  # replaced by an earlier one, or killed by a crash
+        if t.deadline is None:
+            del self._timers[key]  # cancelled
+            return
+        now = self.env.now
+        if now < t.deadline:  # re-armed later since this event was scheduled
+            t.at = t.deadline
+            self.env.timeout(t.deadline - now, t).callbacks.append(self._fire)
+            return
+        del self._timers[key]
+        cause = self._causes.get(t.name)
+        if cause is None:
+            cause = self._causes[t.name] = Timer(t.name)
+        self._step(t.role, self.id, cause, t.role.on_timer(t.name))
 
     # -- faults -------------------------------------------------------------------------
 
     def crash(self) -> None:
         if not self.up:
             return
+        now = self.env.now
+        self.observe(now, self.id, None, self.id, CRASH, [])
+        for role in self.roles:
+            self.observe(now, self.id, role, self.id, CRASH, [])
         self.up = False
         self._timers.clear()
-        self.world.on_crash(self)
-        self.proposer = self.acceptor = self.learner = None
+        self._set_roles((None, None, None))
 
     def restart(self) -> None:
         if self.up:
             return
         self.up = True
-        self.proposer, self.acceptor, self.learner = self.make_roles(self, True)
-        self.world.on_restart(self)
+        self._set_roles(self.make_roles(self.id, self.storage, True))
+        now = self.env.now
+        self.observe(now, self.id, None, self.id, RESTART, [])
+        for role in self.roles:  # what survived the crash is checked like any step
+            self.observe(now, self.id, role, self.id, RESTART, [])
+        learned = self.learner is not None and self.learner.storage.learned
+        if learned and self.proposer is not None:
+            self._step(self.proposer, self.id, STOP, self.proposer.stop())
+        elif self.proposal is not None and now >= self.proposal[0]:
+            self.propose()
         self.boot()
 
     # -- effects ------------------------------------------------------------------------
 
     def apply(self, role: Any, effects: list) -> None:
         for effect in effects:
-            if type(effect) is Send:
+            kind = type(effect)
+            if kind is Send:
                 self.network.send(self.id, effect.dsts, effect.msg)
-            else:
-                _APPLY[type(effect)](self, role, effect)
+            elif kind is SetTimer:
+                self._set_timer(role, effect)
+            elif kind is CancelTimer:
+                timer = self._timers.get((role, effect.name))
+                if timer is not None:
+                    timer.deadline = None
+            elif kind is Learned and self.proposer is not None:
+                self._step(self.proposer, self.id, STOP, self.proposer.stop())
+            # the rest (rounds, decisions, leadership) are for the observers only
 
     def _set_timer(self, role: Any, e: SetTimer) -> None:
-        token = next(self.world.tokens)
-        self._timers[(role, e.name)] = token
-        self.env.timeout(e.delay, (role, e.name, token)).callbacks.append(self._fire)
-
-    def _cancel_timer(self, role: Any, e: CancelTimer) -> None:
-        self._timers.pop((role, e.name), None)
-
-    def _learned(self, role: Any, e: Learned) -> None:
-        self.world.on_learned(self, e.value)
-        if self.proposer is not None:
-            self.apply(self.proposer, self.proposer.stop())
-
-    def _report(self, role: Any, e: Any) -> None:
-        self.world.on_proposer_event(self, e)
-
-
-_APPLY: dict[type, Callable[[Node, Any, Any], None]] = {
-    SetTimer: Node._set_timer,
-    CancelTimer: Node._cancel_timer,
-    Learned: Node._learned,
-    RoundStarted: Node._report,
-    RoundAbandoned: Node._report,
-    ValueAdopted: Node._report,
-    Decided: Node._report,
-    LeadershipChanged: Node._report,
-}
+        deadline = self.env.now + e.delay
+        key = (role, e.name)
+        timer = self._timers.get(key)
+        if timer is not None and timer.at <= deadline:
+            timer.deadline = deadline  # its pending event fires first and re-arms
+            return
+        timer = self._timers[key] = _Timer(role, e.name, deadline)
+        self.env.timeout(e.delay, timer).callbacks.append(self._fire)

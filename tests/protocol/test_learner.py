@@ -329,18 +329,3 @@ def test_a_restarted_learner_still_answers_asks():
     storage = LearnerStorage()
     feed(make(storage), [(a, Accepted(B1, "x")) for a in ACCEPTORS[:3]])
     assert make_catchup(storage=storage).handle(32, Ask()) == [Send((32,), Decide("x"))]
-
-
-# -- bug switch ----------------------------------------------------------------------
-
-
-def test_mix_ballots_bug_switch_adds_votes_across_ballots():
-    """The switch breaks "a single proposal ... accepted by a majority" (2.1) on purpose:
-    votes for one value in different ballots are added up."""
-    lr = Learner(LearnerStorage(), QUORUM, ACCEPTORS, mix_ballots=True)
-    feed(lr, [(A1, Accepted(B1, "x")), (A2, Accepted(B2, "x"))])
-    assert lr.handle(A3, Accepted(Ballot(3, 3), "x")) == [Learned("x")]
-    # still per value: different values are not added up
-    lr = Learner(LearnerStorage(), QUORUM, ACCEPTORS, mix_ballots=True)
-    feed(lr, [(A1, Accepted(B1, "x")), (A2, Accepted(B2, "y"))])
-    assert lr.handle(A3, Accepted(Ballot(3, 3), "z")) == []

@@ -46,9 +46,9 @@ def make(
     quorums=None,
     backoff=no_backoff,
     storage=None,
-    **switches,
+    cls=Proposer,
 ):
-    return Proposer(
+    return cls(
         node,
         value,
         acceptors,
@@ -56,7 +56,6 @@ def make(
         RETRY_TIMEOUT,
         backoff,
         storage if storage is not None else ProposerStorage(),
-        **switches,
     )
 
 
@@ -719,28 +718,3 @@ def test_pause_after_deciding_does_nothing():
     p.handle(A2, Accepted(b, "mine"))
     assert p.pause() == []
     assert p.start() == []
-
-
-# -- bug switches -----------------------------------------------------------------------
-
-
-def test_ignore_accepted_bug_switch_keeps_the_own_value():
-    """The switch breaks "v is the value of the highest-numbered proposal among the
-    responses" (2.2) on purpose: phase 2 carries the own value regardless."""
-    p = make(storage=ProposerStorage(round=3), ignore_accepted=True)
-    p.start()
-    b = p.ballot
-    p.handle(A1, Promise(b, Ballot(2, OTHER), "theirs"))
-    assert p.handle(A2, empty_promise(b)) == [
-        Send(ACCEPTORS, Accept(b, "mine")),
-        SetTimer("retry", RETRY_TIMEOUT),
-    ]
-
-
-def test_ballot_node_bug_switch_issues_anothers_numbers():
-    """The switch breaks "different proposers choose their numbers from disjoint sets"
-    (2.5) on purpose: two proposers sharing ballot_node issue the same number."""
-    mine = make(node=ME, ballot_node=0).start()
-    theirs = make(node=OTHER, ballot_node=0).start()
-    assert started_ballot(mine) == started_ballot(theirs) == Ballot(1, 0)
-    assert make(node=OTHER).start() == round_start(Ballot(1, OTHER))

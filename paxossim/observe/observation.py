@@ -1,0 +1,49 @@
+"""The one observation point of a run: every step of every role passes through here.
+
+The simulated nodes and the network call `step` and `message`; the safety checker, the
+metrics and the trace subscribe. None of them needs the world to route reports to it
+by hand, so "checked after every step" holds by construction: a node cannot run a role
+without the step reaching every observer.
+"""
+
+from typing import Any, Protocol
+
+from paxossim.protocol.role import Role
+
+
+class Observer(Protocol):
+    def step(
+        self, now: float, node: int, role: Role | None, src: int, cause: Any, effects: list
+    ) -> None:
+        """`role` on `node` took a step at `now` because of `cause` (a message from `src`,
+        or a `paxossim.observe.steps` cause with `src` = `node`), and returned `effects`
+        (not yet carried out). `role` is None for the node-level step of a fault."""
+
+    def message(
+        self, now: float, event: str, src: int, dst: int, msg: Any, copy: int, why: str
+    ) -> None:
+        """The network sent, duplicated, dropped or delivered a copy of `msg`."""
+
+
+class Observation:
+    """Hands each step to every subscriber, in the order they subscribed."""
+
+    __slots__ = ("observers", "wants_messages")
+
+    def __init__(self, *observers: Any):
+        self.observers = tuple(observers)
+        #: only the trace wants every copy; the network skips the call when nobody does
+        self.wants_messages = any(hasattr(o, "message") for o in observers)
+
+    def step(
+        self, now: float, node: int, role: Role | None, src: int, cause: Any, effects: list
+    ) -> None:
+        for observer in self.observers:
+            observer.step(now, node, role, src, cause, effects)
+
+    def message(
+        self, now: float, event: str, src: int, dst: int, msg: Any, copy: int, why: str = ""
+    ) -> None:
+        for observer in self.observers:
+            if hasattr(observer, "message"):
+                observer.message(now, event, src, dst, msg, copy, why)

@@ -1,0 +1,101 @@
+"""The bug switches of `[bugs]`, all in one place, so that the roles read as the paper.
+
+Each switch breaks Paxos the way real implementations have, to show that the safety
+checker catches it. A switch is a mixin that overrides one hook of a role (a ballot
+number, the value phase 2 carries, how votes are counted), or a rule for what survives a
+restart; `role_classes` puts together the role classes a scenario's switches ask for.
+`unsafe_quorum` has no code here: it only lets validation accept quorums that need not
+intersect (see `paxossim.scenario`).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from paxossim.protocol.acceptor import Acceptor, AcceptorStorage
+from paxossim.protocol.ballot import Ballot
+from paxossim.protocol.learner import Learner
+from paxossim.protocol.messages import Accepted
+from paxossim.protocol.proposer import Proposer, ProposerStorage
+
+
+class IgnoreAccepted:
+    """`ignore_accepted`: phase 2 always carries the proposer's own value, ignoring the
+    proposals its promises reported (breaks P2c)."""
+
+    __slots__ = ()
+
+    def _phase2_value(self) -> Any:
+        return None
+
+
+class SharedBallots:
+    """`ballot_reuse`: every proposer numbers its ballots as node 0 would, and (below) a
+    restarted proposer forgets its highest round: two proposals get one number."""
+
+    __slots__ = ()
+
+    def _ballot(self, rnd: int) -> Ballot:
+        return Ballot(rnd, 0)
+
+
+class DecideOnCopies:
+    """`decide_on_copies`: every copy of an `Accepted` counts towards the phase-2 quorum,
+    so a duplicated vote makes a proposer decide on fewer voters than a quorum."""
+
+    __slots__ = ()
+
+    def _count_vote(self, src: int) -> int:
+        self._votes.add((src, len(self._votes)))  # each copy is a new element
+        return len(self._votes)
+
+
+class MixBallots:
+    """`learner_mixes_ballots`: a learner adds up votes for one value across ballots."""
+
+    __slots__ = ()
+
+    def _vote_key(self, msg: Accepted) -> Any:
+        return msg.value
+
+
+_PROPOSER_BUGS = {
+    "ignore_accepted": IgnoreAccepted,
+    "ballot_reuse": SharedBallots,
+    "decide_on_copies": DecideOnCopies,
+}
+_LEARNER_BUGS = {"learner_mixes_ballots": MixBallots}
+
+
+@dataclass(frozen=True)
+class RoleClasses:
+    """The classes a cluster builds its roles from."""
+
+    proposer: type = Proposer
+    acceptor: type = Acceptor
+    learner: type = Learner
+
+
+def role_classes(switches: tuple[str, ...]) -> RoleClasses:
+    """The role classes with the switches named in `switches` (a `Bugs.on`) mixed in."""
+    return RoleClasses(
+        proposer=_with(Proposer, [_PROPOSER_BUGS[s] for s in switches if s in _PROPOSER_BUGS]),
+        learner=_with(Learner, [_LEARNER_BUGS[s] for s in switches if s in _LEARNER_BUGS]),
+    )
+
+
+def _with(base: type, mixins: list[type]) -> type:
+    if not mixins:
+        return base
+    name = "".join(m.__name__ for m in mixins) + base.__name__
+    return type(name, (*mixins, base), {"__slots__": ()})
+
+
+def survive_restart(storage: Any, switches: tuple[str, ...]) -> Any:
+    """What of a role's stable storage a restart keeps: all of it, unless a switch makes
+    the node forgetful (`acceptor_amnesia`: promise and vote; `ballot_reuse`: the
+    proposer's highest round)."""
+    if "acceptor_amnesia" in switches and isinstance(storage, AcceptorStorage):
+        return AcceptorStorage()
+    if "ballot_reuse" in switches and isinstance(storage, ProposerStorage):
+        return ProposerStorage()
+    return storage
