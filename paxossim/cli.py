@@ -26,7 +26,14 @@ from paxossim.results import (
     write_comparison,
     write_results,
 )
-from paxossim.scenario import MAX_RUNS, MAX_SEED, Scenario, ScenarioError, load_scenario
+from paxossim.scenario import (
+    DEFAULT_MAX_EVENTS,
+    MAX_RUNS,
+    MAX_SEED,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+)
 from paxossim.sim.world import simulate
 from paxossim.summary import describe_run, format_comparison, format_summary, summarize
 
@@ -56,6 +63,9 @@ def _int_in(low: int, high: int):
 _runs = _int_in(1, MAX_RUNS)
 _seed = _int_in(0, MAX_SEED)
 _workers = _int_in(0, 1024)
+_max_events = _int_in(1, 10**9)
+#: `--trace` keeps every event of every run in memory (a few hundred bytes each).
+MAX_TRACE_ROWS = 20_000_000
 
 
 def _positive_float(text: str) -> float:
@@ -86,6 +96,15 @@ def _add_workers(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_max_events(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-events",
+        type=_max_events,
+        help="event budget per run (default: the file's max_events); a run that spends it "
+        "stops and is marked truncated",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="paxossim", description="Deterministic discrete-event simulation of Paxos."
@@ -100,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--horizon", type=_positive_float, help="simulated seconds per run")
     run.add_argument("--out", default="results", help="results folder (default: results)")
     _add_workers(run)
+    _add_max_events(run)
     run.add_argument("--trace", action="store_true", help="also write events.parquet")
 
     compare = sub.add_parser("compare", help="run scenarios on the same seeds and compare them")
@@ -113,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: results/comparison)",
     )
     _add_workers(compare)
+    _add_max_events(compare)
 
     trace = sub.add_parser("trace", help="replay one run and draw its space-time diagram")
     trace.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
@@ -127,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         "default: a little after the last learner learned, else the horizon)",
     )
     trace.add_argument("--out", help="PNG or SVG file (default: results/<name>/trace-seed<S>.png)")
+    _add_max_events(trace)
 
     plot = sub.add_parser("plot", help="draw figures from results")
     plot.add_argument(
@@ -275,12 +297,22 @@ def _distinct_names(scenarios: list[tuple[str, Scenario]]) -> None:
 def _run(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int:
     _distinct_names(scenarios)
     out = _output_folder(args.out)
+    if args.trace:
+        for path, scenario in scenarios:
+            rows = 3 * (args.runs or scenario.runs) * scenario.estimated_messages
+            if rows > MAX_TRACE_ROWS:
+                raise BadInput(
+                    f"{path}: --trace would keep about {rows:,} events in memory (3 per "
+                    f"message, {scenario.estimated_messages:,} messages per run); at most "
+                    f"{MAX_TRACE_ROWS:,}: use fewer --runs"
+                )
     unsafe = []
     for path, scenario in scenarios:
         scenario = scenario.with_overrides(
             runs=args.runs,
             seed=args.seed,
             horizon=args.horizon,
+            max_events=args.max_events,
             source=f"{path} with the command line's options",
         )
         with _progress(f"{scenario.name}", scenario.runs) as advance:
@@ -303,6 +335,11 @@ def _compare(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) ->
 
     out = _output_folder(args.out)
     runs = args.runs or scenarios[0][1].runs
+    if args.max_events is not None:
+        scenarios = [
+            (p, s.with_overrides(max_events=args.max_events, source=f"{p} with --max-events"))
+            for p, s in scenarios
+        ]
     with _progress(f"{len(scenarios)} scenarios", runs * len(scenarios)) as advance:
         batches = compare([s for _, s in scenarios], args.runs, args.seed, args.workers, advance)
     runs = pd.concat([b.runs for b in batches], ignore_index=True)
@@ -331,7 +368,9 @@ def _trace(args: argparse.Namespace, path: str, scenario: Scenario) -> int:
 
     seed = scenario.seed if args.seed is None else args.seed
     scenario = scenario.with_overrides(
-        horizon=args.horizon, source=f"{path} with the command line's options"
+        horizon=args.horizon,
+        max_events=args.max_events,
+        source=f"{path} with the command line's options",
     )
     out = _figure_path(args.out, Path("results") / scenario.name / f"trace-seed{seed}.png")
     result = simulate(scenario, seed, trace=True)
@@ -406,6 +445,8 @@ def violation_report(path: str, scenario: Scenario, bad: pd.DataFrame, shown: in
         (result.trace["time"] <= violation.time) & (result.trace["event"] != "send")
     ].tail(EVENTS_BEFORE_VIOLATION)
     horizon = f"--horizon {scenario.horizon:g}"
+    if scenario.max_events != DEFAULT_MAX_EVENTS:
+        horizon += f" --max-events {scenario.max_events}"
     # draw a little past the violation, so that its own step is in the picture
     until = f" --until {violation.time * 1.1 + 0.001:.6g}"
     lines = [

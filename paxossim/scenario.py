@@ -18,10 +18,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from paxossim.distributions import Backoff, Delay, Exponential, NoBackoff
 from paxossim.protocol.quorum import Quorums
 
-#: Limits that keep a valid file runnable: seeds (seed + run) fit the 64-bit seed column.
-MAX_NODES = 10_000
-MAX_RUNS = 10_000_000
+#: Limits that keep a valid file runnable on a machine of 24 GiB: a run's messages in
+#: flight (broadcast learning sends nodes^2 votes: 4 million, about 1 GB, at 2,000 nodes),
+#: the rows of all runs in memory (about 2 KB each: 2 GB at 1,000,000 runs), seeds
+#: (seed + run) that fit the 64-bit seed column.
+MAX_NODES = 2_000
+MAX_RUNS = 1_000_000
 MAX_SEED = 2**62
+#: Above this many messages per run (estimated before running), a scenario gets a warning.
+WARN_MESSAGES = 1_000_000
 #: Events (message deliveries and timer expiries) a run may process before it stops and
 #: is marked truncated: about a minute of simulation and well under 1 GB.
 DEFAULT_MAX_EVENTS = 10_000_000
@@ -192,7 +197,33 @@ class Scenario(_Section):
                 f"workload.propose_at: proposers {late} start at or after the horizon "
                 f"({self.horizon:g} s) and never propose"
             )
+        estimate = self.estimated_messages
+        if estimate > WARN_MESSAGES:
+            notes.append(
+                f"cluster.nodes: about {estimate:,} messages per run even without a "
+                f"retry ({self.protocol.learning} learning to {len(self.learner_ids)} "
+                "learners): expect minutes and gigabytes per run"
+            )
         return notes
+
+    @property
+    def estimated_messages(self) -> int:
+        """Messages of one undisturbed ballot per proposer, learning included: prepare,
+        promise and accept for each acceptor, each acceptor's vote to the proposer and
+        to the learners it tells, and the distinguished learners' relays. Broadcast
+        learning makes it quadratic in the nodes."""
+        acceptors, learners = len(self.acceptor_ids), len(self.learner_ids)
+        mode = self.protocol.learning
+        if mode == "broadcast":
+            told = set(self.learner_ids)
+        elif mode == "distinguished":
+            told = set(self.distinguished_learner_ids)
+        else:
+            told = set()
+        relays = len(told) * (learners - len(told)) if mode == "distinguished" else 0
+        polls = 2 * acceptors * learners if mode == "poll" else 0
+        votes = sum(acceptors * len(told | {p}) for p in self.proposer_ids)
+        return 3 * acceptors * len(self.proposer_ids) + votes + relays + polls
 
     def _resolve(self, ids: list[int] | str) -> tuple[int, ...]:
         return self.node_ids if ids == "all" else tuple(sorted(ids))

@@ -177,7 +177,7 @@ def test_run_good_and_bad_files_runs_nothing(tmp_path, bad_file):
 
 
 @pytest.mark.parametrize("option, value, expected", [
-    ("--runs", "0", "argument --runs: must be in 1..10,000,000, got 0"),
+    ("--runs", "0", "argument --runs: must be in 1..1,000,000, got 0"),
     ("--runs", "abc", "argument --runs: invalid integer value: 'abc'"),
     ("--horizon", "-1", "argument --horizon: must be a finite number > 0, got -1"),
     ("--horizon", "inf", "argument --horizon: must be a finite number > 0, got inf"),

@@ -108,4 +108,4 @@ def test_huge_numbers_are_refused_not_crashed_on(tmp_path):
     big.write_text('name = "big"\nseed = 99999999999999999999\n[cluster]\nnodes = 1000000\n')
     proc = paxossim("validate", str(big), cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "cluster.nodes: must be <= 10000" in proc.stderr and "seed: must be <=" in proc.stderr
+    assert "cluster.nodes: must be <= 2000" in proc.stderr and "seed: must be <=" in proc.stderr
