@@ -1,0 +1,133 @@
+"""Deliberately broken roles for the mutation suite: each breaks one rule of the paper
+in the role's own code (no bug switch), and the checker must catch it."""
+
+from typing import Any
+
+from paxossim.protocol import (
+    NO_BALLOT,
+    Acceptor,
+    Accepted,
+    Learner,
+    Proposer,
+    Promise,
+    Send,
+)
+from paxossim.protocol.bugs import RoleClasses
+
+
+class AcceptBelowPromise(Acceptor):
+    """Accepts every accept request, whatever it promised."""
+
+    __slots__ = ()
+
+    def on_accept(self, src, msg):
+        st = self.storage
+        st.promised = max(st.promised, msg.ballot)
+        st.accepted_ballot, st.accepted_value = msg.ballot, msg.value
+        return [Send(self._vote_destinations(src), Accepted(msg.ballot, msg.value))]
+
+
+class PromiseNotStored(Acceptor):
+    """Promises, but does not write the promise to stable storage."""
+
+    __slots__ = ()
+
+    def on_prepare(self, src, msg):
+        st = self.storage
+        if msg.ballot >= st.promised:
+            return [Send((src,), Promise(msg.ballot, st.accepted_ballot, st.accepted_value))]
+        return self._refuse(src, msg.ballot)
+
+
+class VoteNotStored(Acceptor):
+    """Sends its vote, but keeps only the promise, not the vote."""
+
+    __slots__ = ()
+
+    def on_accept(self, src, msg):
+        st = self.storage
+        if msg.ballot >= st.promised:
+            st.promised = msg.ballot
+            return [Send(self._vote_destinations(src), Accepted(msg.ballot, msg.value))]
+        return self._refuse(src, msg.ballot)
+
+
+class RoundOnly(Acceptor):
+    """Compares ballots by round only, ignoring the node: (1, 0) counts as (1, 1)."""
+
+    __slots__ = ()
+
+    def on_prepare(self, src, msg):
+        st = self.storage
+        if msg.ballot.round >= st.promised.round:
+            st.promised = msg.ballot
+            return [Send((src,), Promise(msg.ballot, st.accepted_ballot, st.accepted_value))]
+        return self._refuse(src, msg.ballot)
+
+    def on_accept(self, src, msg):
+        st = self.storage
+        if msg.ballot.round >= st.promised.round:
+            st.promised = msg.ballot
+            st.accepted_ballot, st.accepted_value = msg.ballot, msg.value
+            return [Send(self._vote_destinations(src), Accepted(msg.ballot, msg.value))]
+        return self._refuse(src, msg.ballot)
+
+
+class LearnOnQuorumMinusOne(Learner):
+    """Learns once one acceptor fewer than a phase-2 quorum voted in a ballot."""
+
+    __slots__ = ()
+
+    def __init__(self, storage, phase2_quorum, *args, **kwargs):
+        super().__init__(storage, max(1, phase2_quorum - 1), *args, **kwargs)
+
+
+class LearnerCountsCopies(Learner):
+    """Counts every copy of a vote, duplicates included."""
+
+    __slots__ = ()
+
+    def on_accepted(self, src, msg):
+        if self.storage.learned:
+            return []
+        voters = self._votes.setdefault(msg.ballot, set())
+        voters.add((src, len(voters)))
+        if len(voters) < self.phase2_quorum:
+            return []
+        return self._learn(msg.value)
+
+
+class StalePromisesCounted(Proposer):
+    """Counts promises made to its earlier rounds towards the current one."""
+
+    __slots__ = ()
+
+    def on_promise(self, src, msg):
+        if msg.accepted_ballot.round > self.highest_seen:
+            self.highest_seen = msg.accepted_ballot.round
+        if self.state != "phase1":
+            return []
+        return super().on_promise(src, Promise(self.ballot, msg.accepted_ballot,
+                                               msg.accepted_value))
+
+
+class AdoptMostRecent(Proposer):
+    """Adopts the value of the last promise that reported one, not of the highest."""
+
+    __slots__ = ()
+
+    def _phase2_value(self) -> Any:
+        reported = [p for p in self._promises.values() if p.accepted_ballot != NO_BALLOT]
+        return reported[-1].accepted_value if reported else None
+
+
+MUTANTS = {
+    "accept below the promise": RoleClasses(acceptor=AcceptBelowPromise),
+    "promise not stored": RoleClasses(acceptor=PromiseNotStored),
+    "votes sent but not stored": RoleClasses(acceptor=VoteNotStored),
+    "ballots compared by round only": RoleClasses(acceptor=RoundOnly),
+    "learner learns on quorum - 1": RoleClasses(learner=LearnOnQuorumMinusOne),
+    "learner counts duplicate copies": RoleClasses(learner=LearnerCountsCopies),
+    "promises of an earlier round counted": RoleClasses(proposer=StalePromisesCounted),
+    "adopt the most recent accepted value": RoleClasses(proposer=AdoptMostRecent),
+}
