@@ -42,3 +42,10 @@ def test_every_command_is_documented():
     commands = build_parser()._subparsers._group_actions[0].choices
     for name in commands:
         assert f"paxossim {name} " in README, name
+
+
+def test_the_readme_lists_every_invariant_the_checker_asserts():
+    from paxossim.observe.invariants import INVARIANTS
+
+    for name, sentence in INVARIANTS.items():
+        assert f"| `{name}` | {sentence} |" in README, name
