@@ -83,7 +83,8 @@ def _signals_stop() -> Iterator[None]:
         yield
     finally:
         for s, handler in previous.items():
-            signal.signal(s, handler)
+            if handler is not None:  # None: set outside Python, and not for Python to restore
+                signal.signal(s, handler)
 
 
 EVENTS_BEFORE_VIOLATION = 15
