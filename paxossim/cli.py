@@ -1,13 +1,16 @@
 """The `paxossim` command: a thin layer over the public API.
 
 Exit codes: 0 all good, 1 some run violated safety, 2 bad input (one line per problem
-on stderr, no traceback), 130 interrupted.
+on stderr, no traceback), 3 a bug in paxossim, 128 + the signal's number when stopped by
+a signal: 130 Ctrl-C (SIGINT), 143 SIGTERM, 129 SIGHUP.
 """
 
 import argparse
 import math
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,10 +42,56 @@ from paxossim.summary import describe_run, format_comparison, format_summary, su
 
 EXIT_OK, EXIT_UNSAFE, EXIT_BAD_INPUT, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+#: Signals that stop a command the way Ctrl-C does; each exits with 128 + its number.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 class BadInput(Exception):
     """Something on the command line that cannot work: reported in one line, exit 2."""
+
+
+class Stopped(KeyboardInterrupt):
+    """A stop signal, raised where the command was so that the cleanup that Ctrl-C gets
+    (workers terminated, temporary files removed) runs for SIGTERM and SIGHUP too; a
+    KeyboardInterrupt, so that code which handles Ctrl-C handles these alike."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextmanager
+def _signals_stop() -> Iterator[None]:
+    """While the command runs, the first stop signal raises `Stopped` in this process, and
+    later ones are ignored, so that a second Ctrl-C cannot cut the cleanup short and
+    leave workers behind (the cleanup is bounded: see `experiment.run_jobs`). A process
+    forked meanwhile that still has this handler (a worker before it resets its own)
+    just dies of the signal. The previous handlers come back afterwards. Only the main
+    thread may set handlers: called from another (`main` as a library call), it does not."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    me, stopping = os.getpid(), False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        if os.getpid() != me:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        if not stopping:
+            stopping = True
+            raise Stopped(signum)
+
+    previous = {s: signal.signal(s, stop) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            if handler is not None:  # None: set outside Python, and not for Python to restore
+                signal.signal(s, handler)
 
 
 EVENTS_BEFORE_VIOLATION = 15
@@ -191,7 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        with _signals_stop():
+            return _dispatch(args)
     except (ScenarioError, BadInput) as exc:  # e.g. an override made a scenario invalid
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -200,12 +250,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # a folder that cannot be written, a file that cannot be read
         print(f"paxossim {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
         print(
-            "interrupted; results already written are complete, the rest were not written",
+            f"interrupted ({signal.Signals(signum).name}); results already written are "
+            "complete, the rest were not written",
             file=sys.stderr,
         )
-        return EXIT_INTERRUPTED
+        return 128 + signum
     except Exception:  # a bug in paxossim, not in the input: say so, with the traceback
         traceback.print_exc()
         print(

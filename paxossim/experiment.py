@@ -6,9 +6,12 @@ same whatever the number of workers or the order in which they finish.
 
 import itertools
 import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+import signal
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import suppress
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 
@@ -20,6 +23,8 @@ from paxossim.sim.world import Plan, simulate
 RUN_COLUMNS = list(_RECORD_COLUMNS)
 CHUNK = 1000
 _TIME_COLUMNS = ("chosen_at", "learned_at", "decided_at")
+_TERMINATE_GRACE = 5.0  # seconds a terminated worker has to end before it is killed
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -89,30 +94,91 @@ def _run_batches(
     """All runs of all scenarios, over one pool of workers when there are several;
     `progress(n)` hears of every n runs done."""
     workers = resolve_workers(workers)
-    jobs = [(s, a, b) for s in scenarios for a, b in _chunks(s.runs, workers)]
+    jobs = [(s, a, b, trace) for s in scenarios for a, b in _chunks(s.runs, workers)]
     done = progress or (lambda n: None)
-    if workers == 1 or len(jobs) == 1:
-        parts = []
-        for s, a, b in jobs:
-            parts.append(_run_chunk(s, a, b, trace))
-            done(b - a)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_run_chunk, s, a, b, trace) for s, a, b in jobs]
-            for future, (_, a, b) in zip(futures, jobs, strict=True):
-                future.add_done_callback(lambda _f, n=b - a: done(n))
-            try:
-                parts = [f.result() for f in futures]
-            except BaseException:  # Ctrl-C or a failed chunk: do not wait for the rest
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+    parts = run_jobs(_run_chunk, jobs, workers, lambda job: done(job[2] - job[1]))
     batches = []
     for scenario in scenarios:
-        mine = [part for (s, _, _), part in zip(jobs, parts, strict=True) if s is scenario]
+        mine = [part for (s, *_), part in zip(jobs, parts, strict=True) if s is scenario]
         rows = [row for part_rows, _ in mine for row in part_rows]
         events = pd.concat([e for _, e in mine], ignore_index=True) if trace else None
         batches.append(Batch(scenario, runs_frame(rows), events))
     return batches
+
+
+def run_jobs(
+    fn: Callable[..., R],
+    jobs: Sequence[tuple],
+    workers: int = 1,
+    progress: Callable[[tuple], None] | None = None,
+) -> list[R]:
+    """`[fn(*job) for job in jobs]`, over `workers` processes (0: one per core), in the
+    order of `jobs` whatever the order in which they finish; `progress(job)` is called in
+    this process as each job is done. With one worker, or one job, they run here.
+
+    Stopping is all or nothing: if a job fails or this process is interrupted (Ctrl-C,
+    or a signal handler that raises, as the `paxossim` command installs for SIGTERM and
+    SIGHUP), the jobs not started are cancelled, the workers are terminated at once (not
+    left to finish their jobs, nor blocked forever on a queue whose reader has gone) and
+    the exception goes on. So a caller that writes its results only after this returns
+    writes all of them or none.
+
+    The workers leave every signal to this process: they ignore SIGINT, which a terminal
+    sends to the whole foreground process group on Ctrl-C, so that the interrupt is seen
+    once, here, rather than as an exception inside some job; SIGTERM and SIGHUP keep their
+    default action (end the process), so that terminating a worker is immediate even when
+    it was forked with this process's Python handlers."""
+    jobs = list(jobs)
+    done = progress or (lambda job: None)
+    workers = min(resolve_workers(workers), len(jobs))
+    if workers <= 1:
+        results = []
+        for job in jobs:
+            results.append(fn(*job))
+            done(job)
+        return results
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_signals_to_the_parent)
+    try:
+        index = {pool.submit(fn, *job): k for k, job in enumerate(jobs)}
+        results: list = [None] * len(jobs)
+        for future in as_completed(index):
+            k = index[future]
+            results[k] = future.result()  # a job's exception is raised here
+            done(jobs[k])
+    except BaseException:
+        _terminate(pool)
+        raise
+    pool.shutdown()
+    return results
+
+
+def _leave_signals_to_the_parent() -> None:
+    """Runs first in every worker process: see `run_jobs`."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now. `shutdown(wait=False)` alone
+    leaves running workers to finish their jobs, and once this process is gone they block
+    forever on the call queue; so each worker is sent SIGTERM (SIGKILL if it has not ended
+    within a few seconds) and waited for. The workers are read from the pool's private
+    `_processes`, before `shutdown` forgets them: Python 3.11 offers no public way to
+    reach them (Python 3.14 adds `terminate_workers`, which reads them the same way)."""
+    processes = list((pool._processes or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with suppress(ProcessLookupError, ValueError):  # it ended already
+            process.terminate()
+    for process in processes:
+        with suppress(ValueError):
+            process.join(_TERMINATE_GRACE)
+            if process.exitcode is None:
+                with suppress(ProcessLookupError):
+                    process.kill()
+                process.join(_TERMINATE_GRACE)
 
 
 def runs_frame(rows: list[dict]) -> pd.DataFrame:
@@ -143,6 +209,7 @@ def _chunks(runs: int, workers: int) -> list[tuple[int, int]]:
 def _run_chunk(
     scenario: Scenario, start: int, stop: int, trace: bool
 ) -> tuple[list[dict], pd.DataFrame | None]:
+    """Runs start..stop-1 of a scenario: their rows, and their events when traced."""
     plan = Plan.of(scenario)
     rows, traces = [], []
     for run in range(start, stop):

@@ -14,6 +14,8 @@ from matplotlib.figure import Figure
 
 #: Below this many seconds, time axes are in milliseconds.
 MS_BELOW = 2.0
+#: A log histogram of times that are all equal spans this factor either side of them.
+LOG_SPAN_OF_ONE_TIME = 1.25
 
 
 def _time_unit(seconds: pd.Series | float) -> tuple[float, str]:
@@ -116,17 +118,25 @@ def latency(
     percentiles: tuple[int, ...] = (50, 90, 99),
 ) -> Figure:
     """Distribution of a latency column: histogram (left) and ECDF with percentiles
-    marked (right), one series per `by` value, over the runs that got there."""
+    marked (right), one series per `by` value, over the runs that got there. With `log`
+    the time axis is logarithmic, unless no time is above 0 (a log axis cannot show 0)."""
     label = LATENCY_COLUMNS.get(column, column)
     values = runs[column].dropna()
     scale, unit = _time_unit(values if len(values) else 1.0)
     fig = Figure(figsize=(12, 4.8), layout="constrained")
     hist, ecdf = fig.subplots(1, 2)
     positive = values[values > 0] * scale
-    if log and len(positive):
-        bins = np.geomspace(positive.min(), positive.max(), 40)
+    log = log and len(positive) > 0
+    if log:
+        low, high = positive.min(), positive.max()
+        if high <= low:  # all equal (constant delays, one run): bins around that time
+            low, high = low / LOG_SPAN_OF_ONE_TIME, high * LOG_SPAN_OF_ONE_TIME
+        bins = np.geomspace(low, high, 40)
+    elif len(values):
+        top = values.max() * scale
+        bins = np.linspace(0, top if top > 0 else 1.0, 40)  # all 0: a unit wide, not 1e-9
     else:
-        bins = np.linspace(0, max(values.max() * scale, 1e-9), 40) if len(values) else 10
+        bins = 10
     n_series = runs[by].nunique()
     colors = _colors(n_series)
     for (name, df), color in zip(runs.groupby(by, sort=False), colors, strict=False):
@@ -138,7 +148,7 @@ def latency(
         if not len(x):
             continue
         xs = np.sort(x)
-        ecdf.step(xs, np.arange(1, len(xs) + 1) / len(xs), where="post", color=color)
+        ecdf.step(*_ecdf(xs), where="post", color=color)
         for p, marker in zip(percentiles, _MARKERS, strict=False):
             q = np.percentile(xs, p, method="inverted_cdf")
             ecdf.plot([q], [p / 100], marker=marker, color=color, markersize=6, linestyle="none")
@@ -260,12 +270,11 @@ def rounds(runs: pd.DataFrame, by: str = "scenario") -> Figure:
         chosen.groupby(by, sort=False), _colors(chosen[by].nunique()), strict=False
     ):
         xs = np.sort(df["ballots"].to_numpy())
-        right.step(
-            xs, np.arange(1, len(xs) + 1) / len(xs), where="post", color=color, label=str(name)
-        )
+        right.step(*_ecdf(xs), where="post", color=color, label=str(name))
     _plain_log_axis(right)
     right.set_xlabel("ballots per decision")
     right.set_ylabel("fraction of chosen runs")
+    right.set_ylim(0, 1.02)
     right.set_title("ECDF of ballots per decision")
     right.grid(alpha=0.3)
     right.legend(fontsize="small", loc="center left", bbox_to_anchor=(0.02, 0.55))
@@ -273,6 +282,13 @@ def rounds(runs: pd.DataFrame, by: str = "scenario") -> Figure:
 
 
 _MARKERS = ("o", "s", "^", "D")
+
+
+def _ecdf(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the ECDF of sorted `xs` for a post step: it rises from 0 at the first
+    value, so that all-equal values (or a single one) draw a jump from 0 to 1, not a
+    shorter line or nothing."""
+    return np.r_[xs[:1], xs], np.r_[0.0, np.arange(1, len(xs) + 1) / len(xs)]
 
 
 def _plain_log_axis(ax: Axes) -> None:

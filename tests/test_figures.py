@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from paxossim import load_scenario, plots, run_scenario, simulate
+from paxossim import cli, load_scenario, plots, run_scenario, simulate
 from paxossim.report import build_report
 from tests.helpers import constant, scenario
 
@@ -115,3 +115,58 @@ def test_report_writes_every_figure_it_links_and_quotes_its_own_numbers(tmp_path
     summary = pd.read_parquet(tmp_path / "summary.parquet")
     assert f"{len(summary)} scenarios" in text and "0 safety violations" in text
     assert np.isfinite(summary["chosen_pct"]).all()
+
+
+CONSTANT_TOML = """\
+name = "{name}"
+runs = 3
+[cluster]
+nodes = 3
+[network]
+delay = {{dist = "constant", value = {delay}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def degenerate_results(tmp_path_factory) -> dict[str, Path]:
+    """Runs whose times are all equal (constant delays), all zero, or a single run."""
+    folder = tmp_path_factory.mktemp("degenerate")
+    results = {}
+    for name, delay in (("equal", 0.01), ("zero", 0.0)):
+        (folder / f"{name}.toml").write_text(CONSTANT_TOML.format(name=name, delay=delay))
+        subprocess.run([sys.executable, "-m", "paxossim", "run", f"{name}.toml", "--out", "r"],
+                       check=True, capture_output=True, env=ENV, cwd=folder)
+        results[name] = folder / "r" / name
+    subprocess.run([sys.executable, "-m", "paxossim", "run",
+                    str(ROOT / "scenarios" / "quickstart.toml"), "--runs", "1", "--out", "r"],
+                   check=True, capture_output=True, env=ENV, cwd=folder)
+    results["single"] = folder / "r" / "quickstart"
+    return results
+
+
+@pytest.mark.parametrize("runs", ["equal", "zero", "single"])
+@pytest.mark.parametrize("kind, log", [("latency", True), ("latency", False), ("livelock", False),
+                                       ("rounds", False)])
+def test_plot_draws_runs_whose_times_are_all_equal_or_a_single_run(
+        degenerate_results, tmp_path, capsys, runs, kind, log):
+    """`--log` on all-equal times failed with exit 3 (`bins must increase monotonically`)."""
+    out = tmp_path / f"{runs}-{kind}.png"
+    args = ["plot", str(degenerate_results[runs]), "--kind", kind, "--out", str(out)]
+    assert cli.main(args + ["--log"] * log) == 0, capsys.readouterr().err
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_latency_of_all_equal_times_on_a_log_axis_has_a_bar_and_a_full_ecdf():
+    runs = pd.DataFrame({"scenario": ["s"] * 4, "chosen_at": [0.03] * 4})
+    hist, ecdf = plots.latency(runs, log=True).axes
+    assert hist.get_xscale() == "log"
+    low, high = hist.get_xlim()
+    assert low < 30 < high  # ms, with room on both sides
+    (curve,) = [ln for ln in ecdf.get_lines() if ln.get_linestyle() != "None"]
+    assert min(curve.get_ydata()) == 0 and max(curve.get_ydata()) == 1  # 0 below, 1 from 30 ms
+
+
+def test_latency_of_times_that_are_all_zero_stays_linear_even_with_log():
+    runs = pd.DataFrame({"scenario": ["s"] * 3, "chosen_at": [0.0] * 3})
+    hist, ecdf = plots.latency(runs, log=True).axes
+    assert hist.get_xscale() == ecdf.get_xscale() == "linear"  # a log axis cannot show 0

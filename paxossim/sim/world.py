@@ -26,7 +26,6 @@ from paxossim.sim.node import Node
 
 __all__ = ["Plan", "RunResult", "World", "proposal_value", "simulate"]
 
-
 @dataclass
 class RunResult:
     record: RunRecord
