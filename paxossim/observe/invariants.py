@@ -79,7 +79,7 @@ class SafetyChecker:
     __slots__ = (
         "quorums", "chosen_value", "chosen_ballot", "chosen_at", "violations",
         "_promised", "_vote", "_ballot_value", "_voters", "_issued", "_chosen", "_inputs",
-        "_learned", "_started",
+        "_learned", "_started", "_lost",
     )  # fmt: skip
 
     def __init__(self, quorums: Quorums):
@@ -97,6 +97,7 @@ class SafetyChecker:
         self._inputs: set[Any] = set()  # every value a client gave a proposer so far
         self._learned: dict[int, Any] = {}
         self._started: dict[Ballot, int] = {}
+        self._lost: dict[int, tuple] = {}  # acceptor -> the loss last reported, said once
 
     @property
     def chosen(self) -> bool:
@@ -196,8 +197,16 @@ class SafetyChecker:
     def _stored(self, now: float, node: int, st: Any) -> None:
         """Stable storage must hold at least what the acceptor said: "an acceptor must
         remember this information even if it fails and then restarts" (2.3). A vote
-        found in storage that was never said is a vote all the same."""
+        found in storage that was never said is a vote all the same. A loss is reported
+        once: the same gap between said and stored, seen at a later step, is not new."""
         promised = self._promised.get(node, NO_BALLOT)
+        last = self._vote.get(node, (NO_BALLOT, None))
+        stored = (st.promised, st.accepted_ballot, st.accepted_value)
+        gap = (promised, last, stored)
+        if self._lost.get(node) == gap:
+            return
+        if st.promised < promised or st.accepted_ballot < last[0]:
+            self._lost[node] = gap
         if st.promised < promised:
             self._violate(
                 now,
@@ -211,7 +220,6 @@ class SafetyChecker:
                 f"acceptor {node} stores a vote in {st.accepted_ballot} above its "
                 f"promise {st.promised}",
             )
-        last = self._vote.get(node, (NO_BALLOT, None))
         if st.accepted_ballot == last[0] and st.accepted_value == last[1]:
             return
         if st.accepted_ballot <= last[0]:
@@ -225,7 +233,8 @@ class SafetyChecker:
         self._vote_cast(now, node, st.accepted_ballot, st.accepted_value)  # an unsaid vote
 
     def _record_vote(self, now: float, node: int, ballot: Ballot, value: Any) -> None:
-        known = self._ballot_value.setdefault(ballot, value)
+        issued = self._issued.get(ballot)
+        known = self._ballot_value.setdefault(ballot, value if issued is None else issued[0])
         if known != value:
             self._violate(
                 now,
@@ -289,16 +298,24 @@ class SafetyChecker:
     def _issued_request(self, now: float, node: int, msg: Accept) -> None:
         ballot, value = msg.ballot, msg.value
         before = self._issued.get(ballot)
-        if before is not None:
-            if before[0] != value:
-                self._violate(
-                    now,
-                    ONE_VALUE_PER_BALLOT,
-                    f"accept requests ({ballot}, {before[0]!r}) and ({ballot}, {value!r}) "
-                    f"issued (node {node})",
-                )
-            return
-        self._issued[ballot] = (value, value in self._inputs)
+        voted = self._ballot_value.get(ballot)
+        if before is not None and before[0] != value:
+            self._violate(
+                now,
+                ONE_VALUE_PER_BALLOT,
+                f"accept requests ({ballot}, {before[0]!r}) and ({ballot}, {value!r}) "
+                f"issued (node {node})",
+            )
+        elif before is None and voted is not None and voted != value:
+            self._violate(
+                now,
+                ONE_VALUE_PER_BALLOT,
+                f"node {node} issued ({ballot}, {value!r}) after votes for ({ballot}, {voted!r})",
+            )
+        if before is None:
+            self._issued[ballot] = (value, value in self._inputs)
+        elif before[0] == value:
+            return  # the same request again (a reissue): checked when first issued
         for earlier, chosen in self._chosen:
             if earlier < ballot and chosen != value:
                 self._violate(
@@ -310,7 +327,15 @@ class SafetyChecker:
 
     def _decided(self, now: float, node: int, e: Decided) -> None:
         voters = self._voters.get(e.ballot, ())
-        if len(voters) < self.quorums.phase2 or self._ballot_value.get(e.ballot) != e.value:
+        voted = self._ballot_value.get(e.ballot)
+        if voted is not None and voted != e.value:
+            self._violate(
+                now,
+                DECIDED_IS_CHOSEN,
+                f"proposer {node} decided {e.value!r} in {e.ballot}, where acceptors "
+                f"{sorted(voters)} voted for {voted!r}",
+            )
+        elif len(voters) < self.quorums.phase2:
             self._violate(
                 now,
                 DECIDED_IS_CHOSEN,

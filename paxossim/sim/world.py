@@ -26,6 +26,7 @@ from paxossim.sim.node import Node
 
 __all__ = ["Plan", "RunResult", "World", "proposal_value", "simulate"]
 
+
 @dataclass
 class RunResult:
     record: RunRecord

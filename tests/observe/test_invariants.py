@@ -470,12 +470,6 @@ def test_votes_with_one_value_in_one_ballot_are_fine():
     assert h.checker.chosen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checker gap: a vote is compared with the other votes of its ballot, never "
-    "with the ballot's accept request, so a lone vote (1.1, 'w') in a ballot issued "
-    "as (1.1, 'v') is not reported unless 'w' becomes chosen in 1.1",
-)
 def test_a_vote_whose_value_differs_from_the_accept_request_is_caught():
     """"A ballot carries one value, in accept requests and in votes": the request is
     (1.1, 'v') and A1's vote in 1.1 is for 'w'."""
@@ -579,12 +573,6 @@ def test_a_restarted_acceptor_with_amnesia_loses_promise_and_vote():
     mentions(vote, "acceptor 11", "voted (1.1, 'v')", "stores none")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="repeated reports: a lost vote (or promise) is reported again at every later "
-    "step of that acceptor until it votes (or promises) again, so one loss counts as "
-    "many in safety_violations",
-)
 def test_a_lost_vote_is_reported_once():
     """The amnesiac acceptor's loss is reported at its restart; its next step (another
     crash, which loses nothing more) should not report it again."""
@@ -746,13 +734,6 @@ def test_a_value_chosen_below_an_earlier_conflicting_request_is_caught():
     mentions(h.last, "'v' chosen in 1.1", "(2.2, 'w')")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checker gap: a second accept request in an already issued ballot is checked "
-    "only for one-value-per-ballot and returns before the P2c check, so (2.2, 'w') issued "
-    "while 'v' is chosen in 1.1 is not reported as proposal-respects-chosen once (2.2, 'v') "
-    "was issued",
-)
 def test_a_second_conflicting_request_in_a_ballot_is_checked_against_the_chosen_value():
     """P2c for every accept request: 'v' is chosen in 1.1, node 2 issues (2.2, 'v') and
     then (2.2, 'w'). The second request breaks one-value-per-ballot and P2c both."""
@@ -836,12 +817,6 @@ def test_a_decision_on_another_value_than_the_chosen_one_is_caught():
     mentions(h.last, "proposer 1", "decided 'w' in 1.1")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="misleading detail: when a quorum voted for another value in the ballot, the "
-    "text says the decided value 'w' was voted for by 'only acceptors [11, 12]' (a full "
-    "quorum), and never names the value 'v' they voted for",
-)
 def test_a_decision_on_another_value_names_the_value_the_quorum_voted_for():
     h = History()
     h.input(P1, "v")
