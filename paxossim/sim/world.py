@@ -84,7 +84,6 @@ class Plan:
         )
 
 
-
 @dataclass
 class RunResult:
     record: RunRecord
