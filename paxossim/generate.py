@@ -155,11 +155,14 @@ def _starts(d: _Draw, count: int, scale: float) -> list[float]:
 
 def _faults(d: _Draw, nodes: list[int], starts: list[float], aim_live: bool) -> list[dict]:
     """Crashes and restarts of up to three nodes, one or two outages each; a second outage
-    may begin the instant the first ends, and a crash may hit the instant a proposer
-    starts. For liveness-minded scenarios a crash for good is rare."""
+    may begin the instant the first ends, and a node's first crash often falls on an
+    instant something else happens (a proposer starts, another node crashes or restarts).
+    For liveness-minded scenarios a crash for good is rare."""
     faults = []
     for node in d.sample(nodes, d.int(0, min(3, len(nodes)))):
-        crash = d.pick(starts) if d.chance(0.3) else d.time(0.0, 0.3)
+        instants = [*starts, *(t for f in faults for t in (f["crash_at"], f.get("restart_at")))]
+        instants = [t for t in instants if t is not None]
+        crash = d.pick(instants) if d.chance(0.4) else d.time(0.0, 0.3)
         for _ in range(d.pick([1, 2], [3, 1])):
             end = d.time(crash + GRID, crash + 0.2)
             fault: dict[str, Any] = {"node": node, "crash_at": crash}

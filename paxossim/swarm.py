@@ -84,6 +84,7 @@ DERIVED = {
     "heal_at": "float64",  # when the last fault ends (inf: never), see paxossim.liveness
     "simultaneous_starts": "bool",  # two proposers start at the same instant
     "fault_at_start": "bool",  # a crash or restart at the instant a proposer starts
+    "faults_at_once": "bool",  # two nodes crash or restart at the same instant
     "restarts": "int64",  # faults with a restart before the horizon
 }
 OUTCOME = {
@@ -102,11 +103,16 @@ def run_drawn(seed: int, run: int, strategy: str | None, bugs: tuple[str, ...]) 
     promise = liveness.promise(s)
     starts = s.propose_times
     fault_times = {t for f in s.faults for t in (f.crash_at, f.restart_at) if t is not None}
+    nodes_at: dict[float, set[int]] = {}
+    for f in s.faults:
+        for t in (f.crash_at, f.restart_at):
+            nodes_at.setdefault(t, set()).add(f.node)
     row = {name: get(s) for name, (_, get) in PARAMS.items()}
     row.update(
         heal_at=promise.heal_at,
         simultaneous_starts=len(set(starts)) < len(starts),
         fault_at_start=bool(fault_times & set(starts)),
+        faults_at_once=any(len(n) > 1 for t, n in nodes_at.items() if t is not None),
         restarts=sum(f.restart_at is not None and f.restart_at < s.horizon for f in s.faults),
     )
     row.update(result.record.as_row())
@@ -283,6 +289,7 @@ def write_swarm_table(table: pd.DataFrame, out: Path) -> Path:
 PATHS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "simultaneous starts": lambda t: t["simultaneous_starts"],
     "fault at a start instant": lambda t: t["fault_at_start"],
+    "faults at one instant": lambda t: t["faults_at_once"],
     "value adopted": lambda t: t["adopted"] > 0,
     "preemption": lambda t: t["preemptions"] > 0,
     "round timed out": lambda t: t["timeouts"] > 0,

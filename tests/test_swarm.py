@@ -125,6 +125,13 @@ def test_coincidences_are_common(drawn):
     several = [s for s in drawn if len(s.proposer_ids) > 1]
     assert share(several, lambda s: len(set(s.propose_times)) < len(s.propose_times)) >= 0.5
     assert share(drawn, lambda s: {f.crash_at for f in s.faults} & set(s.propose_times)) >= 0.2
+
+    def faults_at_once(s) -> bool:
+        moments = [(t, f.node) for f in s.faults for t in (f.crash_at, f.restart_at)
+                   if t is not None]
+        return any(t == u and a != b for t, a in moments for u, b in moments)
+
+    assert share(drawn, faults_at_once) >= 0.1
     for s in drawn:  # every time on the grid
         times = [*s.propose_times, *(f.crash_at for f in s.faults),
                  *(p.start for p in s.network.partitions)]
