@@ -20,7 +20,7 @@ from paxossim import liveness
 from paxossim.experiment import _chunks, resolve_workers, runs_frame
 from paxossim.generate import draw_scenario
 from paxossim.results import atomic_write, write_table
-from paxossim.scenario import Scenario, parse_scenario
+from paxossim.scenario import _UNION_KEYS, Scenario, parse_scenario
 from paxossim.shrink import compact_toml, shrink
 from paxossim.sim.world import simulate
 
@@ -31,8 +31,9 @@ SHRINK_FAILURES = 10
 #: Simulations one shrink may spend.
 SHRINK_BUDGET = 300
 
-DELAY_KEYS = ("value", "low", "high", "mean", "median", "sigma")
-BACKOFF_KEYS = ("delay", "max", "base", "cap")
+#: The keys of every delay distribution and backoff kind, from their models.
+DELAY_KEYS = tuple(k for k in _UNION_KEYS["network.delay"] if k != "dist")
+BACKOFF_KEYS = tuple(k for k in _UNION_KEYS["protocol.backoff"] if k != "kind")
 
 
 def _key(model: Any, key: str) -> float:

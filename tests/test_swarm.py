@@ -359,6 +359,25 @@ def test_the_table_names_parameters_by_key_path(table):
     assert constant_rows["network.delay.mean"].isna().all()
 
 
+def test_every_key_a_drawn_scenario_sets_has_a_column(drawn):
+    """The table names every knob the generator turns (the run columns carry seed, horizon
+    and bugs; simultaneous_starts stands for workload.propose_at)."""
+    def paths(table, prefix=""):
+        for key, value in table.items():
+            if isinstance(value, dict) and key not in ("delay", "backoff"):
+                yield from paths(value, f"{prefix}{key}.")
+            elif isinstance(value, dict):
+                yield from (f"{prefix}{key}.{k}" for k in value)
+            else:
+                yield f"{prefix}{key}"
+
+    skip = ("name", "description", "seed", "runs", "horizon", "bugs", "workload")
+    for s in drawn[:100]:
+        for path in paths(s.to_dict()):
+            if path.split(".")[0] not in skip:
+                assert path in swarm.PARAMS, path
+
+
 def test_the_swarm_takes_the_interesting_paths(table):
     for label, took in swarm.PATHS.items():
         if label != "livelock":  # rarer (about 2 %): the soak asserts it
