@@ -1,8 +1,8 @@
 """The `paxossim` command: a thin layer over the public API.
 
 Exit codes: 0 all good, 1 some run violated safety, 2 bad input (one line per problem
-on stderr, no traceback), 3 a bug in paxossim, 128 + the signal's number when stopped by
-a signal: 130 Ctrl-C (SIGINT), 143 SIGTERM, 129 SIGHUP.
+on stderr, no traceback), 3 a bug in paxossim, 4 (swarm) some run failed liveness, 128 +
+the signal's number when stopped by a signal: 130 Ctrl-C (SIGINT), 143 SIGTERM, 129 SIGHUP.
 """
 
 import argparse
@@ -33,6 +33,7 @@ from paxossim.scenario import (
     DEFAULT_MAX_EVENTS,
     MAX_RUNS,
     MAX_SEED,
+    Bugs,
     Scenario,
     ScenarioError,
     load_scenario,
@@ -41,6 +42,7 @@ from paxossim.sim.world import simulate
 from paxossim.summary import describe_run, format_comparison, format_summary, summarize
 
 EXIT_OK, EXIT_UNSAFE, EXIT_BAD_INPUT, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_NOT_LIVE = 4
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 #: Signals that stop a command the way Ctrl-C does; each exits with 128 + its number.
 STOP_SIGNALS = tuple(
@@ -232,6 +234,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_workers(report)
 
+    swarm = sub.add_parser(
+        "swarm", help="run many random whole scenarios, check safety and liveness, shrink failures"
+    )
+    swarm.add_argument("--runs", type=_runs, default=1000, help="runs, one scenario each (1000)")
+    swarm.add_argument("--seed", type=_seed, default=0, help="base seed; run i draws seed+i (0)")
+    swarm.add_argument(
+        "--out",
+        default="results/swarm",
+        help="folder for swarm.parquet and failures/ (default: results/swarm)",
+    )
+    _add_workers(swarm)
+    swarm.add_argument(
+        "--strategy", choices=["leader", "leaderless"], help="fix the strategy (default: drawn)"
+    )
+    swarm.add_argument(
+        "--bug",
+        action="append",
+        default=[],
+        choices=list(Bugs.model_fields),
+        metavar="SWITCH",
+        help="turn a bug switch on in every drawn scenario, to watch the swarm catch and "
+        "shrink it (repeatable)",
+    )
+
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     return parser
@@ -272,6 +298,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _plot(args)
     if args.command == "report":
         return _report(args)
+    if args.command == "swarm":
+        return _swarm(args)
     if args.command == "trace":
         args.scenarios = [args.scenario]
     scenarios, problems = _load_all(args.scenarios)
@@ -483,6 +511,30 @@ def _report(args: argparse.Namespace) -> int:
         raise BadInput(f"paxossim report: {exc}") from None
     _say(f"report: {index}")
     return EXIT_OK
+
+
+def _swarm(args: argparse.Namespace) -> int:
+    from paxossim import swarm
+
+    out = _output_folder(args.out)
+    bugs = tuple(sorted(set(args.bug)))
+    with _progress("swarm", args.runs) as advance:
+        table = swarm.run_swarm(args.runs, args.seed, args.workers, args.strategy, bugs, advance)
+    path = swarm.write_swarm_table(table, out)
+    failing = int(((table["invariant"] != "") | table["liveness_failed"]).sum())
+    if failing:
+        print(
+            f"{failing} runs failed: writing their scenarios into {out / swarm.FAILURES} and "
+            f"shrinking the first {min(failing, swarm.SHRINK_FAILURES)}",
+            file=sys.stderr,
+        )
+    failures = swarm.write_failures(table, out, args.strategy, bugs, args.workers)
+    _say(swarm.format_summary(table, path))
+    if failures:
+        print(swarm.format_failures(failures), file=sys.stderr)
+    if (table["invariant"] != "").any():
+        return EXIT_UNSAFE
+    return EXIT_NOT_LIVE if table["liveness_failed"].any() else EXIT_OK
 
 
 def violation_report(path: str, scenario: Scenario, bad: pd.DataFrame, shown: int = 20) -> str:

@@ -74,6 +74,7 @@ class Network(_Section):
     delay: Delay = Exponential(mean=0.01)
     loss: Probability = 0.0
     duplicate: Probability = 0.0
+    lossy_until: Time | None = None  # loss and duplication act only on copies sent before
     partitions: list[Partition] = []
 
 

@@ -7,6 +7,7 @@ Reordering follows from independent delays.
 
 import functools
 import itertools
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -55,9 +56,9 @@ class Partitions:
 
 class Network:
     __slots__ = (
-        "env", "nodes", "stats", "observation", "budget", "loss", "duplicate", "partitions",
-        "_delay", "_lose", "_duplicate", "_partitioned", "_deliver_cb", "_copy_cb", "_plain",
-        "_copies", "_tell",
+        "env", "nodes", "stats", "observation", "budget", "loss", "duplicate", "lossy_until",
+        "partitions", "_delay", "_lose", "_duplicate", "_partitioned", "_deliver_cb", "_copy_cb",
+        "_plain", "_copies", "_tell",
     )  # fmt: skip
 
     def __init__(
@@ -81,6 +82,7 @@ class Network:
         self._tell = observation.wants_messages
         self.loss = spec.loss
         self.duplicate = spec.duplicate
+        self.lossy_until = math.inf if spec.lossy_until is None else spec.lossy_until
         self.partitions = Partitions(spec, horizon)
         self._partitioned = bool(self.partitions)
         if spec.delay.dist == "constant":
@@ -102,6 +104,7 @@ class Network:
                 timeout(delay(), (src, dst, msg, -1)).callbacks.append(deliver)
             return
         now, tell = self.env.now, self._tell
+        lossy = now < self.lossy_until  # after it, every copy arrives, once
         for dst in dsts:
             copy = next(self._copies)
             if tell:
@@ -109,13 +112,13 @@ class Network:
             if self._partitioned and self.partitions.cut(src, dst, now):
                 self._drop(src, dst, msg, "partition", copy)
                 continue
-            if self.loss and self._lose() < self.loss:
+            if lossy and self.loss and self._lose() < self.loss:
                 self._drop(src, dst, msg, "loss", copy)
                 continue
             self.env.timeout(self._delay(), (src, dst, msg, copy)).callbacks.append(
                 self._deliver_cb
             )
-            if self.duplicate and self._duplicate() < self.duplicate:
+            if lossy and self.duplicate and self._duplicate() < self.duplicate:
                 self.stats.messages_duplicated += 1
                 extra = next(self._copies)
                 if tell:
