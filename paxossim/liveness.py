@@ -13,7 +13,7 @@ every learner up at the end must learn it; one that does not is a liveness failu
 import math
 from dataclasses import dataclass
 
-from paxossim.observe.metrics import RunRecord
+from paxossim.observe.record import RunRecord
 from paxossim.scenario import Scenario
 
 #: The healing phase must last this many times the slowest period of the protocol.
