@@ -28,22 +28,23 @@ class Observer(Protocol):
 class Observation:
     """Hands each step to every subscriber, in the order they subscribed."""
 
-    __slots__ = ("observers", "wants_messages")
+    __slots__ = ("observers", "wants_messages", "_steps", "_messages")
 
     def __init__(self, *observers: Any):
         self.observers = tuple(observers)
+        self._steps = tuple(o.step for o in observers)  # bound once: this is the hot path
+        self._messages = tuple(o.message for o in observers if hasattr(o, "message"))
         #: only the trace wants every copy; the network skips the call when nobody does
-        self.wants_messages = any(hasattr(o, "message") for o in observers)
+        self.wants_messages = bool(self._messages)
 
     def step(
         self, now: float, node: int, role: Role | None, src: int, cause: Any, effects: list
     ) -> None:
-        for observer in self.observers:
-            observer.step(now, node, role, src, cause, effects)
+        for step in self._steps:
+            step(now, node, role, src, cause, effects)
 
     def message(
         self, now: float, event: str, src: int, dst: int, msg: Any, copy: int, why: str = ""
     ) -> None:
-        for observer in self.observers:
-            if hasattr(observer, "message"):
-                observer.message(now, event, src, dst, msg, copy, why)
+        for message in self._messages:
+            message(now, event, src, dst, msg, copy, why)

@@ -36,6 +36,23 @@ class _Timer:
         self.at = deadline
 
 
+_ROUTE_TABLES: dict[tuple[type, ...], dict[type, tuple[tuple[int, Callable], ...]]] = {}
+
+
+def _route_table(classes: tuple[type, ...]) -> dict[type, tuple[tuple[int, Callable], ...]]:
+    """message type -> (role slot, handler function) of the roles of these classes, in
+    slot order (proposer, acceptor, learner); worked out once per combination of
+    classes, from each class's HANDLERS."""
+    table = _ROUTE_TABLES.get(classes)
+    if table is None:
+        routes: dict[type, list[tuple[int, Callable]]] = {}
+        for slot, cls in enumerate(classes):
+            for kind, method in getattr(cls, "HANDLERS", {}).items():
+                routes.setdefault(kind, []).append((slot, getattr(cls, method)))
+        table = _ROUTE_TABLES[classes] = {k: tuple(v) for k, v in routes.items()}
+    return table
+
+
 class Node:
     __slots__ = (
         "id", "env", "network", "observe", "budget", "up", "storage", "make_roles",
@@ -67,12 +84,11 @@ class Node:
 
     def _set_roles(self, roles: tuple) -> None:
         self.proposer, self.acceptor, self.learner = roles
-        routes: dict[type, list[tuple[Any, Callable]]] = {}
-        for role in roles:
-            if role is not None:
-                for kind, method in role.HANDLERS.items():
-                    routes.setdefault(kind, []).append((role, getattr(role, method)))
-        self._routes = {kind: tuple(handlers) for kind, handlers in routes.items()}
+        table = _route_table(tuple(type(r) for r in roles))
+        self._routes = {
+            kind: tuple((roles[slot], handler) for slot, handler in handlers)
+            for kind, handlers in table.items()
+        }
 
     @property
     def roles(self) -> tuple:
@@ -86,7 +102,7 @@ class Node:
 
     def receive(self, src: int, msg: Any) -> None:
         for role, handler in self._routes.get(type(msg), ()):
-            self._step(role, src, msg, handler(src, msg))
+            self._step(role, src, msg, handler(role, src, msg))
 
     def boot(self) -> None:
         """Roles that act on their own from the start: an elector, a polling learner."""
