@@ -56,7 +56,8 @@ def _route_table(classes: tuple[type, ...]) -> dict[type, tuple[tuple[int, Calla
 class Node:
     __slots__ = (
         "id", "env", "network", "observe", "budget", "up", "storage", "make_roles",
-        "proposal", "proposer", "acceptor", "learner", "_routes", "_timers", "_causes",
+        "proposal", "proposer", "acceptor", "learner", "_roles", "_routes", "_timers",
+        "_causes",
     )  # fmt: skip
 
     def __init__(
@@ -83,12 +84,8 @@ class Node:
         self._set_roles(make_roles(node_id, storage, False))
 
     def _set_roles(self, roles: tuple) -> None:
-        self.proposer, self.acceptor, self.learner = roles
-        table = _route_table(tuple(type(r) for r in roles))
-        self._routes = {
-            kind: tuple((roles[slot], handler) for slot, handler in handlers)
-            for kind, handlers in table.items()
-        }
+        self.proposer, self.acceptor, self.learner = self._roles = roles
+        self._routes = _route_table(tuple(type(r) for r in roles))
 
     @property
     def roles(self) -> tuple:
@@ -101,7 +98,9 @@ class Node:
         self.apply(role, effects)
 
     def receive(self, src: int, msg: Any) -> None:
-        for role, handler in self._routes.get(type(msg), ()):
+        roles = self._roles
+        for slot, handler in self._routes.get(type(msg), ()):
+            role = roles[slot]
             self._step(role, src, msg, handler(role, src, msg))
 
     def boot(self) -> None:
