@@ -27,15 +27,20 @@ class Learner(Role):
 
     Whatever the mode, messages get lost and learners crash, so a learner that has not
     learned catches up every `catchup` seconds: it polls the acceptors and asks the
-    other learners (`peers`), any of which answers with the value if it knows it. From
-    its second catch-up on it also asks the `proposers` to issue a proposal, as the paper
-    says (2.4): the acceptors' last votes may belong to different ballots forever (a
-    proposer that decided stopped), and only a new ballot makes a quorum vote together.
+    other learners (`peers`), any of which answers with the value if it knows it.
+
+    A learner can be stuck even so: the acceptors' last votes may belong to different
+    ballots forever (the proposer that saw its value chosen has stopped). So from its
+    second catch-up on, if acceptors told it votes since the previous catch-up (so its
+    polls were answered: it is not cut off) and it still has not learned, it asks one of
+    the `proposers` (the next in turn at each such catch-up) to issue a proposal, as the
+    paper says (2.4): a new ballot adopts the chosen value and makes a quorum vote for it
+    together. A proposer that is still working on a ballot ignores the request.
     """
 
     __slots__ = (
         "storage", "phase2_quorum", "acceptors", "relay_to", "poll_interval", "peers",
-        "catchup", "proposers", "catchups", "_votes",
+        "catchup", "proposers", "catchups", "reissues", "_votes", "_heard",
     )  # fmt: skip
 
     KIND: ClassVar[str] = "learner"
@@ -66,7 +71,9 @@ class Learner(Role):
         self.catchup = catchup
         self.proposers = proposers
         self.catchups = 0  # catch-ups made since the last (re)start
+        self.reissues = 0  # proposals asked for since the last (re)start
         self._votes: dict[Any, set[int]] = {}
+        self._heard: set[int] = set()  # acceptors that told a vote since the last catch-up
 
     def start(self) -> list:
         """At boot and after a restart: start polling, arm the catch-up timer."""
@@ -89,12 +96,15 @@ class Learner(Role):
         if name == POLL:
             return [Send(self.acceptors, Poll()), SetTimer(POLL, self.poll_interval)]
         if name == CATCHUP:
-            self.catchups += 1
             effects: list = [Send(self.acceptors, Poll())] if self.poll_interval is None else []
             if self.peers:
                 effects.append(Send(self.peers, Ask()))
-            if self.catchups > 1 and self.proposers:
-                effects.append(Send(self.proposers, Reissue()))
+            self.catchups += 1
+            if self.catchups > 1 and self._heard and self.proposers:
+                proposer = self.proposers[self.reissues % len(self.proposers)]
+                self.reissues += 1
+                effects.append(Send((proposer,), Reissue()))
+            self._heard = set()
             return [*effects, SetTimer(CATCHUP, self.catchup)]
         return []
 
@@ -104,6 +114,7 @@ class Learner(Role):
         different ballots are never added up."""
         if self.storage.learned:
             return []
+        self._heard.add(src)
         key = self._vote_key(msg)
         voters = self._votes.get(key)
         if voters is None:

@@ -29,6 +29,7 @@ class ProposerStorage:
 
     round: int = 0
     decided: bool = False  # it saw a quorum accept its proposal: nothing left to do
+    proposed: bool = False  # it had a value to propose (its client asked, or one was handed)
 
 
 class Proposer(Role):
@@ -82,6 +83,7 @@ class Proposer(Role):
     def start(self, value: Any = None) -> list:
         """Begin proposing (the client's request arrived, or the node restarted), with
         `value` instead of the own one if given (a value handed over to a leader)."""
+        self.storage.proposed = True
         if self.storage.decided:
             self.state = DONE
         if self.state != IDLE:
@@ -120,8 +122,9 @@ class Proposer(Role):
         return self._new_round()
 
     def on_reissue(self, src: int, msg: Reissue) -> list:
-        """Only a proposer that has proposed (so has an input to propose) runs again."""
-        return self.reissue() if self.state == DONE else []
+        """Only a proposer that has proposed (so has an input to propose) runs again, not
+        one that stopped because its node's learner learned before its client asked."""
+        return self.reissue() if self.state == DONE and self.storage.proposed else []
 
     def on_timer(self, name: str) -> list:
         if name == RETRY and self.state in (PHASE1, PHASE2):

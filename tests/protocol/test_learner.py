@@ -19,7 +19,7 @@ from paxossim.protocol import (
     Send,
     SetTimer,
 )
-from paxossim.protocol.messages import Ask
+from paxossim.protocol.messages import Ask, Reissue
 
 ACCEPTORS = (10, 11, 12, 13, 14)
 A1, A2, A3, A4, A5 = ACCEPTORS
@@ -329,3 +329,49 @@ def test_a_restarted_learner_still_answers_asks():
     storage = LearnerStorage()
     feed(make(storage), [(a, Accepted(B1, "x")) for a in ACCEPTORS[:3]])
     assert make_catchup(storage=storage).handle(32, Ask()) == [Send((32,), Decide("x"))]
+
+
+# -- having a proposer issue a proposal ---------------------------------------------------
+
+PROPOSERS = (40, 41)
+
+
+def make_asking():
+    return Learner(LearnerStorage(), QUORUM, ACCEPTORS, (), None, peers=PEERS, catchup=CATCHUP,
+                   proposers=PROPOSERS)
+
+
+def reissues(effects):
+    return [e.dsts for e in effects if isinstance(e, Send) and isinstance(e.msg, Reissue)]
+
+
+def test_a_stuck_learner_has_one_proposer_at_a_time_issue_a_proposal():
+    """"If a learner needs to know whether a value has been chosen, it can have a proposer
+    issue a proposal" (2.4): from its second catch-up on, when acceptors answered but no
+    ballot has a quorum, it asks the next proposer in turn."""
+    lr = make_asking()
+    assert reissues(lr.on_timer("catchup")) == []  # the first catch-up only polls
+    feed(lr, [(A1, Accepted(B1, "x")), (A2, Accepted(B2, "x"))])  # votes split over ballots
+    assert reissues(lr.on_timer("catchup")) == [(40,)]
+    lr.handle(A1, Accepted(B1, "x"))
+    assert reissues(lr.on_timer("catchup")) == [(41,)]
+    lr.handle(A3, Accepted(B2, "x"))
+    assert reissues(lr.on_timer("catchup")) == [(40,)]
+
+
+def test_a_learner_that_heard_nothing_since_its_last_catchup_asks_no_proposer():
+    """Cut off from the acceptors, its polls go unanswered: a new ballot would not reach it
+    either, so it asks nobody and waits for its polls to be answered."""
+    lr = make_asking()
+    lr.on_timer("catchup")
+    assert reissues(lr.on_timer("catchup")) == []
+    lr.handle(A1, Accepted(B1, "x"))
+    assert reissues(lr.on_timer("catchup")) == [(40,)]
+    assert reissues(lr.on_timer("catchup")) == []  # nothing heard since
+
+
+def test_a_learner_that_learned_asks_nobody():
+    lr = make_asking()
+    lr.on_timer("catchup")
+    feed(lr, [(a, Accepted(B1, "x")) for a in ACCEPTORS[:3]])
+    assert lr.on_timer("catchup") == []

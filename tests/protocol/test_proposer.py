@@ -20,6 +20,7 @@ from paxossim.protocol import (
     Proposer,
     ProposerStorage,
     Quorums,
+    Reissue,
     RoundAbandoned,
     RoundStarted,
     Send,
@@ -718,3 +719,36 @@ def test_pause_after_deciding_does_nothing():
     p.handle(A2, Accepted(b, "mine"))
     assert p.pause() == []
     assert p.start() == []
+
+
+# -- issuing a proposal a learner asks for ------------------------------------------------
+
+
+def test_a_decided_proposer_issues_a_new_proposal_when_a_learner_asks():
+    """"It can have a proposer issue a proposal" (2.4): a proposer that has decided runs a
+    new ballot, numbered above every one it issued, whose phase 1 finds the chosen value."""
+    p = make()
+    b = to_phase2(p)
+    p.handle(A1, Accepted(b, "mine"))
+    p.handle(A2, Accepted(b, "mine"))
+    effects = p.handle(40, Reissue())
+    assert started_ballot(effects) == Ballot(b.round + 1, ME)
+    nxt = p.ballot
+    p.handle(A1, Promise(nxt, b, "mine"))
+    assert Send(ACCEPTORS, Accept(nxt, "mine")) in p.handle(A2, Promise(nxt, b, "mine"))
+
+
+def test_a_proposer_at_work_ignores_a_learner_asking():
+    p = make()
+    to_phase2(p)
+    assert p.handle(40, Reissue()) == []
+
+
+def test_a_proposer_whose_client_never_asked_ignores_a_learner_asking():
+    """Stopped because its node's learner learned, it has no input of its own to propose."""
+    p = make()
+    p.stop()
+    assert p.handle(40, Reissue()) == []
+    after_restart = make(storage=ProposerStorage(round=1, decided=True, proposed=True))
+    after_restart.start()
+    assert started_ballot(after_restart.handle(40, Reissue())) == Ballot(2, ME)

@@ -42,7 +42,7 @@ def test_a_learner_with_split_votes_has_a_proposer_issue_a_proposal_and_learns()
     result = simulate(parse_scenario(SPLIT_VOTES), seed=0, trace=True)
     record = result.record
     assert record.safety_violations == 0
-    assert record.learners_learned == 1 and record.learned_at < 0.3
+    assert record.learners_learned == 1 and record.learned_at < 0.6
     # it learned from a new ballot that proposer 5 ran after it had decided
     rounds = result.trace.query("event == 'RoundStarted' and node == 5")
     assert len(rounds) == 2 and rounds["time"].iloc[1] >= 0.2
