@@ -29,6 +29,9 @@ GRID = 0.005
 OVERLAPPING_OUTAGES = True
 
 STRATEGIES = ("leaderless", "leader")
+#: Share of scenarios drawn as duels: three to five leaderless proposers over five to nine
+#: acceptors, with short windows that cut one proposer off from most acceptors.
+DUEL_SHARE = 0.3
 
 
 class _Draw:
@@ -73,20 +76,23 @@ def draw_scenario(
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(SWARM_KEY,))))
     d = _Draw(rng)
     aim_live = d.chance(0.6)  # draw towards the liveness preconditions, or anything goes
-    n = d.pick([1, 2, 3, 3, 4, 5, 5, 6, 7, 8, 9])
+    duel = d.chance(DUEL_SHARE)  # several proposers contending over many acceptors
+    n = d.pick([5, 6, 7, 8, 9]) if duel else d.pick([1, 2, 3, 3, 4, 5, 5, 6, 7, 8, 9])
     nodes = list(range(n))
 
-    acceptors: list[int] | str = "all" if d.chance(0.5) else d.subset(nodes)
+    acceptors: list[int] | str = "all" if duel or d.chance(0.5) else d.subset(nodes)
     acc = nodes if acceptors == "all" else acceptors
     apart = [x for x in nodes if x not in acc]
     pool = d.pick([nodes, acc, apart or nodes])  # anywhere, on acceptors, or apart from them
-    proposers = d.sample(pool, d.int(1, min(5, len(pool))))
+    proposers = d.sample(pool, d.int(3 if duel else 1, min(5, len(pool))))
     learners: list[int] | str = "all" if d.chance(0.5) else d.subset(nodes)
 
-    delay, scale = _delay(d)
+    delay, scale = _delay(d, spread=duel)
     starts = _starts(d, len(proposers), scale)
     faults = _faults(d, nodes, starts, aim_live)
     partitions = _partitions(d, nodes, aim_live)
+    if duel:
+        partitions += _pinholes(d, nodes, proposers, acc, starts)
     heal_at = max(
         [
             *starts,
@@ -96,7 +102,9 @@ def draw_scenario(
     )
     network: dict[str, Any] = {
         "delay": delay,
-        "loss": d.pick([0.0, 0.05, 0.1, 0.2, 0.4, 0.6], [5, 1, 1, 1, 1, 1]),
+        "loss": d.pick([0.1, 0.2, 0.3])
+        if duel
+        else d.pick([0.0, 0.05, 0.1, 0.2, 0.4, 0.6], [5, 1, 1, 1, 1, 1]),
         "duplicate": d.pick([0.0, 0.1, 0.3, 0.5], [3, 1, 1, 1]),
         "partitions": partitions,
     }
@@ -117,7 +125,16 @@ def draw_scenario(
         },
         "network": network,
         "faults": faults,
-        "protocol": _protocol(d, strategy, len(acc), learners, nodes, scale, aim_live, bugs),
+        "protocol": _protocol(
+            d,
+            strategy or ("leaderless" if duel else None),
+            len(acc),
+            learners,
+            nodes,
+            scale,
+            aim_live,
+            bugs,
+        ),
         "workload": {"propose_at": starts},
         "bugs": {name: True for name in bugs},
     }
@@ -127,10 +144,12 @@ def draw_scenario(
     return data
 
 
-def _delay(d: _Draw) -> tuple[dict[str, Any], float]:
-    """Constant often: equal delays make messages from simultaneous senders arrive at once."""
+def _delay(d: _Draw, spread: bool = False) -> tuple[dict[str, Any], float]:
+    """Constant often: equal delays make messages from simultaneous senders arrive at once.
+    With `spread`, never constant: messages of one sender then overtake each other."""
     scale = d.pick([0.005, 0.01, 0.02])
-    kind = d.pick(["constant", "uniform", "exponential", "lognormal"], [4, 2, 2, 2])
+    weights = [0, 1, 2, 2] if spread else [4, 2, 2, 2]
+    kind = d.pick(["constant", "uniform", "exponential", "lognormal"], weights)
     if kind == "constant":
         value = d.pick([0.0, scale], [1, 9])
         return {"dist": "constant", "value": value}, value
@@ -194,6 +213,33 @@ def _partitions(d: _Draw, nodes: list[int], aim_live: bool) -> list[dict]:
             part["end"] = d.time(start + GRID, start + 0.3)
         partitions.append(part)
     return partitions
+
+
+def _pinholes(
+    d: _Draw, nodes: list[int], proposers: list[int], acceptors: list[int], starts: list[float]
+) -> list[dict]:
+    """One to three short windows, a few grid steps long and near the proposers' starts,
+    in which one proposer reaches only some acceptors: its accept requests land on a
+    minority, so that votes of different ballots, with different values, survive side by
+    side, and a later proposer's promises report both (what choosing the highest, not
+    the latest or the one of the highest round only, is for)."""
+    windows = []
+    for _ in range(d.int(1, 3)):
+        proposer = d.pick(proposers)
+        others = [a for a in acceptors if a != proposer]
+        reach = d.sample(others, d.int(0, max(0, len(others) // 2 - 1)))
+        start = d.time(min(starts), min(starts) + 0.1)
+        windows.append(
+            {
+                "start": start,
+                "end": d.time(start + GRID, start + 4 * GRID),
+                "groups": [
+                    sorted({proposer, *reach}),
+                    [x for x in nodes if x != proposer and x not in reach],
+                ],
+            }
+        )
+    return windows
 
 
 def _protocol(

@@ -131,3 +131,19 @@ MUTANTS = {
     "promises of an earlier round counted": RoleClasses(proposer=StalePromisesCounted),
     "adopt the most recent accepted value": RoleClasses(proposer=AdoptMostRecent),
 }
+
+
+class AdoptByRoundOnly(Proposer):
+    """Adopts the value of the promise whose accepted ballot has the highest round, ties
+    broken by arrival, ignoring the node part of the ballot."""
+
+    __slots__ = ()
+
+    def _phase2_value(self) -> Any:
+        reported = [p for p in self._promises.values() if p.accepted_ballot != NO_BALLOT]
+        if not reported:
+            return None
+        return max(reported, key=lambda p: p.accepted_ballot.round).accepted_value
+
+
+MUTANTS["proposer compares ballots by round only"] = RoleClasses(proposer=AdoptByRoundOnly)

@@ -90,9 +90,12 @@ class SafetyChecker:
         self.violations: list[Violation] = []
         self._promised: dict[int, Ballot] = {}  # acceptor -> highest ballot it promised
         self._vote: dict[int, tuple[Ballot, Any]] = {}  # acceptor -> its last vote
-        self._ballot_value: dict[Ballot, Any] = {}  # ballot -> value voted in it
-        self._voters: dict[Ballot, set[int]] = {}  # ballot -> acceptors that voted in it
-        self._issued: dict[Ballot, tuple[Any, bool]] = {}  # (value, was an input then)
+        self._ballot_value: dict[Ballot, Any] = {}  # ballot -> the first value it carried
+        #: (ballot, value) -> acceptors that voted for it; apart per value, so that a
+        #: ballot that carries two values (a bug) is still checked value by value
+        self._voters: dict[tuple[Ballot, Any], set[int]] = {}
+        #: accept requests issued: (ballot, value) -> whether value was an input then
+        self._issued: dict[tuple[Ballot, Any], bool] = {}
         self._chosen: list[tuple[Ballot, Any]] = []  # every ballot that reached a quorum
         self._inputs: set[Any] = set()  # every value a client gave a proposer so far
         self._learned: dict[int, Any] = {}
@@ -233,19 +236,32 @@ class SafetyChecker:
         self._vote_cast(now, node, st.accepted_ballot, st.accepted_value)  # an unsaid vote
 
     def _record_vote(self, now: float, node: int, ballot: Ballot, value: Any) -> None:
-        issued = self._issued.get(ballot)
-        known = self._ballot_value.setdefault(ballot, value if issued is None else issued[0])
-        if known != value:
+        self._one_value(now, ballot, value, f"acceptor {node} voted for")
+        voters = self._voters.setdefault((ballot, value), set())
+        voters.add(node)
+        if len(voters) == self.quorums.phase2:  # once per proposal: when its quorum completes
+            self._became_chosen(now, ballot, value, voters)
+
+    def _one_value(self, now: float, ballot: Ballot, value: Any, who: str) -> None:
+        """A ballot carries the first value it was seen with, in a request or a vote;
+        another value is reported once per (ballot, value), and is tracked apart so that
+        what it leads to (a second value chosen) is checked too."""
+        first = self._ballot_value.setdefault(ballot, value)
+        if (
+            first != value
+            and (ballot, value) not in self._voters
+            and (
+                ballot,
+                value,
+            )
+            not in self._issued
+        ):
             self._violate(
                 now,
                 ONE_VALUE_PER_BALLOT,
-                f"ballot {ballot} carries {known!r} and {value!r} (acceptor {node})",
+                f"ballot {ballot} carries two values: ({ballot}, {first!r}) and "
+                f"({ballot}, {value!r}) ({who} the second)",
             )
-            return
-        voters = self._voters.setdefault(ballot, set())
-        voters.add(node)
-        if len(voters) == self.quorums.phase2:  # once per ballot: when its quorum completes
-            self._became_chosen(now, ballot, value, voters)
 
     def _became_chosen(self, now: float, ballot: Ballot, value: Any, voters: set[int]) -> None:
         self._chosen.append((ballot, value))
@@ -258,21 +274,21 @@ class SafetyChecker:
                 f"{self.chosen_value!r} chosen in {self.chosen_ballot}, "
                 f"then {value!r} in {ballot} by acceptors {sorted(voters)}",
             )
-        issued = self._issued.get(ballot)
-        if issued is None or issued[0] != value:
-            what = "no accept request" if issued is None else f"the request {issued[0]!r}"
+        was_input = self._issued.get((ballot, value))
+        if was_input is None:
             self._violate(
                 now,
                 CHOSEN_WAS_PROPOSED,
-                f"{value!r} chosen in {ballot}, but that ballot had {what}",
+                f"{value!r} chosen in {ballot}, but no accept request ({ballot}, {value!r}) "
+                "was issued",
             )
-        elif not issued[1]:
+        elif not was_input:
             self._violate(
                 now,
                 CHOSEN_WAS_PROPOSED,
                 f"{value!r} chosen in {ballot}, issued before any proposer had it as input",
             )
-        for later, (other, _) in self._issued.items():
+        for later, other in self._issued:
             if later > ballot and other != value:
                 self._violate(
                     now,
@@ -297,25 +313,10 @@ class SafetyChecker:
 
     def _issued_request(self, now: float, node: int, msg: Accept) -> None:
         ballot, value = msg.ballot, msg.value
-        before = self._issued.get(ballot)
-        voted = self._ballot_value.get(ballot)
-        if before is not None and before[0] != value:
-            self._violate(
-                now,
-                ONE_VALUE_PER_BALLOT,
-                f"accept requests ({ballot}, {before[0]!r}) and ({ballot}, {value!r}) "
-                f"issued (node {node})",
-            )
-        elif before is None and voted is not None and voted != value:
-            self._violate(
-                now,
-                ONE_VALUE_PER_BALLOT,
-                f"node {node} issued ({ballot}, {value!r}) after votes for ({ballot}, {voted!r})",
-            )
-        if before is None:
-            self._issued[ballot] = (value, value in self._inputs)
-        elif before[0] == value:
-            return  # the same request again (a reissue): checked when first issued
+        if (ballot, value) in self._issued:
+            return  # the same request again: checked when first issued
+        self._one_value(now, ballot, value, f"node {node} issued")
+        self._issued[(ballot, value)] = value in self._inputs
         for earlier, chosen in self._chosen:
             if earlier < ballot and chosen != value:
                 self._violate(
@@ -326,21 +327,18 @@ class SafetyChecker:
                 )
 
     def _decided(self, now: float, node: int, e: Decided) -> None:
-        voters = self._voters.get(e.ballot, ())
-        voted = self._ballot_value.get(e.ballot)
-        if voted is not None and voted != e.value:
-            self._violate(
-                now,
-                DECIDED_IS_CHOSEN,
-                f"proposer {node} decided {e.value!r} in {e.ballot}, where acceptors "
-                f"{sorted(voters)} voted for {voted!r}",
+        voters = self._voters.get((e.ballot, e.value), ())
+        if len(voters) < self.quorums.phase2:
+            others = "".join(
+                f"; acceptors {sorted(who)} voted for {v!r}"
+                for (b, v), who in self._voters.items()
+                if b == e.ballot and v != e.value
             )
-        elif len(voters) < self.quorums.phase2:
             self._violate(
                 now,
                 DECIDED_IS_CHOSEN,
                 f"proposer {node} decided {e.value!r} in {e.ballot}, which only acceptors "
-                f"{sorted(voters)} had voted for (a quorum is {self.quorums.phase2})",
+                f"{sorted(voters)} had voted for (a quorum is {self.quorums.phase2}){others}",
             )
         elif e.value != self.chosen_value:
             self._violate(
