@@ -20,6 +20,7 @@ import pandas as pd
 
 from paxossim import __version__
 from paxossim.experiment import compare, run_batch
+from paxossim.observe.trace import MAX_TRACE_ROWS, TraceTooLarge
 from paxossim.results import (
     COMPARISON_FIGURE,
     COMPARISON_FILE,
@@ -115,8 +116,6 @@ _runs = _int_in(1, MAX_RUNS)
 _seed = _int_in(0, MAX_SEED)
 _workers = _int_in(0, 1024)
 _max_events = _int_in(1, 10**9)
-#: `--trace` keeps every event of every run in memory (a few hundred bytes each).
-MAX_TRACE_ROWS = 20_000_000
 
 
 def _positive_float(text: str) -> float:
@@ -275,6 +274,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except OSError as exc:  # a folder that cannot be written, a file that cannot be read
         print(f"paxossim {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except TraceTooLarge:
+        print(
+            f"paxossim {args.command}: the traced runs recorded more than "
+            f"{MAX_TRACE_ROWS:,} events, more than a trace may hold in memory; nothing was "
+            "written: use fewer --runs, a shorter --horizon or a smaller --max-events",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     except KeyboardInterrupt as exc:
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT

@@ -17,6 +17,7 @@ import pandas as pd
 
 from paxossim.observe.record import RUN_COLUMNS as _RECORD_COLUMNS
 from paxossim.observe.trace import COLUMNS as TRACE_COLUMNS
+from paxossim.observe.trace import MAX_TRACE_ROWS
 from paxossim.scenario import Scenario
 from paxossim.sim.world import Plan, simulate
 
@@ -209,14 +210,20 @@ def _chunks(runs: int, workers: int) -> list[tuple[int, int]]:
 def _run_chunk(
     scenario: Scenario, start: int, stop: int, trace: bool
 ) -> tuple[list[dict], pd.DataFrame | None]:
-    """Runs start..stop-1 of a scenario: their rows, and their events when traced."""
+    """Runs start..stop-1 of a scenario: their rows, and their events when traced. The
+    traced events of a chunk may take its share (by runs) of MAX_TRACE_ROWS: more raise
+    TraceTooLarge, so that all the chunks together stay within it."""
     plan = Plan.of(scenario)
     rows, traces = [], []
+    allowance = MAX_TRACE_ROWS * (stop - start) // scenario.runs
     for run in range(start, stop):
-        result = simulate(scenario, scenario.seed + run, run=run, plan=plan, trace=trace)
+        result = simulate(
+            scenario, scenario.seed + run, run=run, plan=plan, trace=trace, trace_limit=allowance
+        )
         rows.append(result.record.as_row())
         if trace:
             events = result.trace
+            allowance -= len(events)
             events.insert(0, "run", run)
             events.insert(0, "seed", scenario.seed + run)
             events.insert(0, "scenario", scenario.name)

@@ -19,14 +19,28 @@ from paxossim.protocol.effects import (
 from paxossim.protocol.role import Role
 
 COLUMNS = ["time", "event", "node", "peer", "message", "ballot", "value", "copy", "detail"]
+#: Events a trace may hold in memory (a few hundred bytes each): over all the runs of a
+#: scenario traced at once (`paxossim run --trace`), or of one run (`paxossim trace`).
+MAX_TRACE_ROWS = 20_000_000
+
+
+class TraceTooLarge(Exception):
+    """A traced run recorded more events than its share of MAX_TRACE_ROWS."""
+
+    def __init__(self, limit: int):
+        super().__init__(limit)
+        self.limit = limit
+
+
 _REPORTED = (RoundStarted, RoundAbandoned, ValueAdopted, Decided, LeadershipChanged)
 
 
 class Trace:
-    __slots__ = ("rows",)
+    __slots__ = ("rows", "limit")
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = MAX_TRACE_ROWS) -> None:
         self.rows: list[tuple] = []
+        self.limit = limit  # more rows than this raise TraceTooLarge, ending the run
 
     def step(
         self, now: float, node: int, role: Role | None, src: int, cause: Any, effects: list
@@ -86,6 +100,8 @@ class Trace:
                 detail,
             )
         )
+        if len(self.rows) > self.limit:
+            raise TraceTooLarge(self.limit)
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame.from_records(self.rows, columns=COLUMNS)

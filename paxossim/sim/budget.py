@@ -1,6 +1,7 @@
 """The event budget of a run: a run stops, marked truncated, once it has processed
-`max_events` events (message deliveries and timer expiries), so that no scenario can run
-for hours or fill memory without a word, and its rows depend only on the scenario."""
+`max_events` events (message copies arriving, timers waking up, also a cancelled timer's
+one wake-up), so that no scenario can run for hours without a word, and its rows depend
+only on the scenario."""
 
 
 class BudgetExhausted(Exception):

@@ -131,7 +131,15 @@ class Network:
 
     def _deliver(self, event: simpy.Event) -> None:
         self.budget.spend()
-        src, dst, msg, copy = event._value
+        self._arrive(*event._value)
+
+    def _deliver_copy(self, event: simpy.Event) -> None:
+        self.budget.spend()
+        if self.nodes[event._value[1]].up:
+            self.stats.duplicates_delivered += 1
+        self._arrive(*event._value)
+
+    def _arrive(self, src: int, dst: int, msg: Any, copy: int) -> None:
         node = self.nodes[dst]
         if not node.up:
             self._drop(src, dst, msg, "receiver down", copy)
@@ -140,11 +148,6 @@ class Network:
         if self._tell:
             self.observation.message(self.env.now, "deliver", src, dst, msg, copy)
         node.receive(src, msg)
-
-    def _deliver_copy(self, event: simpy.Event) -> None:
-        if self.nodes[event._value[1]].up:
-            self.stats.duplicates_delivered += 1
-        self._deliver(event)
 
     def _drop(self, src: int, dst: int, msg: Any, why: str, copy: int) -> None:
         self.stats.messages_dropped += 1

@@ -15,7 +15,7 @@ from paxossim.observe.invariants import SafetyChecker, Violation
 from paxossim.observe.metrics import Metrics, NetworkStats
 from paxossim.observe.observation import Observation
 from paxossim.observe.record import EndState, RunRecord, derive_record
-from paxossim.observe.trace import Trace
+from paxossim.observe.trace import MAX_TRACE_ROWS, Trace
 from paxossim.scenario import Scenario
 from paxossim.sim import rng
 from paxossim.sim.budget import Budget, BudgetExhausted
@@ -35,7 +35,14 @@ class RunResult:
 
 
 class World:
-    def __init__(self, plan: Plan, seed: int, run: int = 0, trace: bool = False):
+    def __init__(
+        self,
+        plan: Plan,
+        seed: int,
+        run: int = 0,
+        trace: bool = False,
+        trace_limit: int = MAX_TRACE_ROWS,
+    ):
         s = plan.scenario
         self.plan = plan
         self.seed = seed
@@ -45,7 +52,7 @@ class World:
         self.checker = SafetyChecker(plan.quorums)
         self.network_stats = NetworkStats()
         self.metrics = Metrics(plan.quorums, plan.leader, self.network_stats, self.checker)
-        self.trace = Trace() if trace else None
+        self.trace = Trace(trace_limit) if trace else None
         observers = [self.checker, self.metrics] + ([self.trace] if self.trace else [])
         self.observation = Observation(*observers)
         self.network = Network(
@@ -130,7 +137,10 @@ def simulate(
     trace: bool = False,
     run: int = 0,
     plan: Plan | None = None,
+    trace_limit: int = MAX_TRACE_ROWS,
 ) -> RunResult:
-    """Simulate one run of `scenario` with `seed` (default: the scenario's seed)."""
+    """Simulate one run of `scenario` with `seed` (default: the scenario's seed). A traced
+    run that records more than `trace_limit` events raises TraceTooLarge."""
     plan = plan or Plan.of(scenario)
-    return World(plan, scenario.seed if seed is None else seed, run, trace).run()
+    seed = scenario.seed if seed is None else seed
+    return World(plan, seed, run, trace, trace_limit).run()

@@ -110,3 +110,30 @@ def test_trace_of_too_many_events_is_refused_before_running(tmp_path):
          str(tmp_path / "r")], capture_output=True, text=True)
     assert proc.returncode == 2 and "--trace would keep about" in proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "r").exists()
+
+
+def test_a_trace_that_outgrows_its_estimate_is_stopped_while_it_runs(tmp_path, monkeypatch):
+    """The estimate counts one undisturbed ballot; heartbeats and retries can make a
+    traced run far bigger, so the trace itself stops a run that records too much."""
+    from paxossim import cli
+    from paxossim.observe import trace as trace_module
+    from paxossim import experiment
+
+    monkeypatch.setattr(experiment, "MAX_TRACE_ROWS", 5_000)
+    monkeypatch.setattr(cli, "MAX_TRACE_ROWS", 5_000)
+    monkeypatch.setattr(trace_module, "MAX_TRACE_ROWS", 5_000)
+    path = tmp_path / "s.toml"
+    path.write_text('name = "s"\nruns = 4\nhorizon = 100.0\n[cluster]\nnodes = 3\n'
+                    'proposers = [0, 1]\n[protocol]\nstrategy = "leader"\n')
+    out = tmp_path / "r"
+    assert cli.main(["run", str(path), "--trace", "--out", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_a_traced_run_over_its_limit_raises():
+    from paxossim.observe.trace import TraceTooLarge
+
+    s = scenario(cluster={"nodes": 3, "proposers": [0, 1]}, protocol={"strategy": "leader"})
+    with pytest.raises(TraceTooLarge):
+        simulate(s, seed=0, trace=True, trace_limit=100)
+    assert len(simulate(s, seed=0, trace=True).trace) > 100
