@@ -412,7 +412,7 @@ def _run(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int
         if len(bad):
             unsafe.append((path, scenario, bad))
     for path, scenario, bad in unsafe:
-        print(violation_report(path, scenario, bad), file=sys.stderr)
+        print(violation_report(path, scenario, bad, out), file=sys.stderr)
     return EXIT_UNSAFE if unsafe else EXIT_OK
 
 
@@ -446,7 +446,7 @@ def _compare(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) ->
     ]
     for path, batch in unsafe:
         bad = batch.runs[batch.runs["safety_violations"] > 0]
-        print(violation_report(path, batch.scenario, bad), file=sys.stderr)
+        print(violation_report(path, batch.scenario, bad, out), file=sys.stderr)
     return EXIT_UNSAFE if unsafe else EXIT_OK
 
 
@@ -544,7 +544,9 @@ def _swarm(args: argparse.Namespace) -> int:
     return EXIT_NOT_LIVE if table["liveness_failed"].any() else EXIT_OK
 
 
-def violation_report(path: str, scenario: Scenario, bad: pd.DataFrame, shown: int = 20) -> str:
+def violation_report(
+    path: str, scenario: Scenario, bad: pd.DataFrame, out: Path | str = "results", shown: int = 20
+) -> str:
     """Which seeds broke which invariant, and the events that led to the first break."""
     seeds = ", ".join(str(s) for s in bad["seed"].head(shown))
     more = f" and {len(bad) - shown} more" if len(bad) > shown else ""
@@ -566,7 +568,8 @@ def violation_report(path: str, scenario: Scenario, bad: pd.DataFrame, shown: in
         f"  first: seed {seed}: {violation}",
         f"  the last {len(events)} events before it (sends left out):",
         *("    " + line for line in events.to_string(index=False).splitlines()),
-        f"  reproduce: paxossim run {path} --seed {seed} --runs 1 {horizon} --trace",
+        f"  reproduce: paxossim run {path} --seed {seed} --runs 1 {horizon} --trace "
+        f"--out {Path(out) / 'reproduce'}",
         f"  draw it:   paxossim trace {path} --seed {seed} {horizon}{until}",
     ]
     return "\n".join(lines)

@@ -32,6 +32,7 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
             "ballots_mean": df["ballots"].mean(),
             "messages_mean": df["messages_sent"].mean(),
             "messages_per_decision": chosen["messages_to_choose"].mean() if len(chosen) else np.nan,
+            "truncated_runs": int(df["truncated"].sum()) if "truncated" in df else 0,
             "unsafe_runs": int((df["safety_violations"] > 0).sum()),
             "safety_violations": int(df["safety_violations"].sum()),
         }
@@ -66,6 +67,13 @@ def format_summary(row: pd.Series) -> str:
         "  time to learn   " + pct.format(*(_ms(row[f"learned_at_p{p}"]) for p in PERCENTILES)),
         f"  messages/run    {row['messages_mean']:.1f}",
     ]
+    truncated = row.get("truncated_runs", 0)
+    if truncated:
+        lines.insert(
+            2,
+            f"  truncated       {truncated} of {row['runs']} runs spent their event budget "
+            "(max_events) before the horizon: their outcome is cut short",
+        )
     return "\n".join(lines)
 
 
@@ -88,6 +96,8 @@ def format_comparison(table: pd.DataFrame) -> str:
             "unsafe": table["unsafe_runs"],
         }
     )
+    if "truncated_runs" in table and table["truncated_runs"].any():
+        view.insert(len(view.columns) - 1, "truncated", table["truncated_runs"])
     return view.replace("nan", "-").to_string(index=False)
 
 
@@ -98,6 +108,8 @@ def describe_run(name: str, seed: int, record: RunRecord) -> str:
         if record.chosen
         else "chose nothing"
     )
+    cut = f", truncated after {record.events} events (max_events)" if record.truncated else ""
     return (
-        f"{name}, seed {seed}: {outcome}, {record.ballots} ballots, {record.messages_sent} messages"
+        f"{name}, seed {seed}: {outcome}, {record.ballots} ballots, "
+        f"{record.messages_sent} messages{cut}"
     )

@@ -302,6 +302,19 @@ def format_summary(table: pd.DataFrame, path: Path) -> str:
     return "\n".join(lines)
 
 
+def _draw_until(path: Path) -> float:
+    """Where a diagram of the scenario at `path` should end: a little past its first
+    violation, so that the violating step is in the picture, else at its horizon (a
+    liveness failure is a whole run that never got there)."""
+    from paxossim.scenario import load_scenario
+
+    scenario = load_scenario(path)
+    violations = simulate(scenario).violations
+    if violations:
+        return min(scenario.horizon, violations[0].time * 1.1 + 0.001)
+    return scenario.horizon
+
+
 def format_failures(failures: list[Failure], shown_seeds: int = 30) -> str:
     """The shrunk failures with their replay commands; the rest by seed."""
     lines = []
@@ -311,7 +324,7 @@ def format_failures(failures: list[Failure], shown_seeds: int = 30) -> str:
         lines.append(f"{f.kind} seed {f.seed}: {f.detail}")
         lines.append(f"  replay:  paxossim run {f.original}")
         lines.append(f"  shrunk:  paxossim run {f.shrunk}   ({f.steps})")
-        lines.append(f"  draw it: paxossim trace {f.shrunk}")
+        lines.append(f"  draw it: paxossim trace {f.shrunk} --until {_draw_until(f.shrunk):.6g}")
     rest = [f for f in failures if f.shrunk is None]
     if rest:
         seeds = ", ".join(str(f.seed) for f in rest[:shown_seeds])

@@ -80,7 +80,10 @@ def test_the_printed_reproduction_reproduces_the_violation(tmp_path):
     assert first.returncode == 1
     line = next(x for x in first.stderr.splitlines() if "reproduce:" in x)
     command = line.split("reproduce: paxossim ")[1].split()
-    again = paxossim(*command, "--out", "again", cwd=tmp_path)
+    assert command[-2:] == ["--out", str(Path("r") / "reproduce")]  # beside, not over, r/
+    again = paxossim(*command, cwd=tmp_path)
+    import pandas as pd
+    assert len(pd.read_parquet(tmp_path / "r" / "bug-ignore_accepted" / "runs.parquet")) == 3
     assert again.returncode == 1 and "proposal-respects-chosen" in again.stderr
     draw = next(x for x in first.stderr.splitlines() if "draw it:" in x)
     drawn = paxossim(*draw.split("draw it:   paxossim ")[1].split(), "--out", "v.png",
@@ -109,3 +112,14 @@ def test_huge_numbers_are_refused_not_crashed_on(tmp_path):
     proc = paxossim("validate", str(big), cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "cluster.nodes: must be <= 2000" in proc.stderr and "seed: must be <=" in proc.stderr
+
+
+def test_truncated_runs_are_named_in_the_summary_and_the_trace_title(tmp_path):
+    dueling = str(ROOT / "scenarios" / "dueling.toml")
+    proc = paxossim("run", dueling, "--runs", "3", "--max-events", "40", "--out", "r",
+                    cwd=tmp_path)
+    assert "truncated       3 of 3 runs spent their event budget (max_events)" in proc.stdout
+    drawn = paxossim("trace", dueling, "--max-events", "40", "--out", "t.png", cwd=tmp_path)
+    assert "truncated after 40 events (max_events)" in drawn.stdout
+    whole = paxossim("run", dueling, "--runs", "3", "--out", "r", cwd=tmp_path)
+    assert "truncated" not in whole.stdout

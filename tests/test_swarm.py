@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from paxossim import ScenarioError, cli, liveness, parse_scenario, simulate, swarm
+from paxossim import ScenarioError, cli, liveness, load_scenario, parse_scenario, simulate, swarm
 from paxossim.experiment import RUN_COLUMNS
 from paxossim.generate import GRID, draw_scenario
 from paxossim.shrink import _without_node, compact_toml
@@ -431,6 +431,10 @@ def test_cli_bug_swarm_exits_1_writes_and_shrinks_failures(tmp_path):
     for path in (original, shrunk):
         replay = paxossim("run", path, "--out", "replay", cwd=tmp_path)
         assert replay.returncode == 1 and "ballot-never-reused" in replay.stderr
+    draw = next(x for x in proc.stderr.splitlines() if f"draw it: paxossim trace {shrunk}" in x)
+    until = float(draw.split("--until ")[1])
+    violation = simulate(load_scenario(tmp_path / shrunk)).violations[0]
+    assert violation.time < until  # the diagram shows the violating step
 
 
 def test_cli_liveness_failures_exit_4_unless_safety_fails_too(tmp_path, monkeypatch, capsys):
