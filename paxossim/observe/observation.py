@@ -28,11 +28,13 @@ class Observer(Protocol):
 class Observation:
     """Hands each step to every subscriber, in the order they subscribed."""
 
-    __slots__ = ("observers", "wants_messages", "_steps", "_messages")
+    __slots__ = ("observers", "wants_messages", "steppers", "_messages")
 
     def __init__(self, *observers: Any):
         self.observers = tuple(observers)
-        self._steps = tuple(o.step for o in observers)  # bound once: this is the hot path
+        #: the subscribers' step methods, bound once: nodes call each in turn for every
+        #: step (the hot path; `step` below does the same for other callers)
+        self.steppers = tuple(o.step for o in observers)
         self._messages = tuple(o.message for o in observers if hasattr(o, "message"))
         #: only the trace wants every copy; the network skips the call when nobody does
         self.wants_messages = bool(self._messages)
@@ -40,7 +42,7 @@ class Observation:
     def step(
         self, now: float, node: int, role: Role | None, src: int, cause: Any, effects: list
     ) -> None:
-        for step in self._steps:
+        for step in self.steppers:
             step(now, node, role, src, cause, effects)
 
     def message(

@@ -76,8 +76,15 @@ class EndState:
 
 
 def derive_record(
-    scenario: Any, seed: int, run: int, checker: SafetyChecker, metrics: Metrics, end: EndState
+    scenario: Any,
+    seed: int,
+    run: int,
+    checker: SafetyChecker,
+    metrics: Metrics,
+    end: EndState,
+    bugs: tuple[str, ...] | None = None,
 ) -> RunRecord:
+    """The row of a run; `bugs` are the scenario's switches on, if already worked out."""
     s, net = scenario, metrics.network
     learned = [metrics.learned_at.get(i) for i in end.learners_up]
     learned_at = max(learned) if learned and None not in learned else math.nan
@@ -107,7 +114,7 @@ def derive_record(
         backoff=s.protocol.backoff.kind,
         loss=s.network.loss,
         horizon=s.horizon,
-        bugs=",".join(s.bugs.on),
+        bugs=",".join(s.bugs.on if bugs is None else bugs),
         chosen=checker.chosen,
         value=checker.chosen_value,
         chosen_at=checker.chosen_at,

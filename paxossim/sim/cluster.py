@@ -39,6 +39,7 @@ class Plan:
     leader: bool
     proposers: tuple[int, ...]  # sorted
     roles: RoleClasses = field(default_factory=RoleClasses)
+    bugs: tuple[str, ...] = ()  # the switches on (Bugs.on, worked out once)
 
     @classmethod
     def of(cls, s: Scenario, roles: RoleClasses | None = None) -> "Plan":
@@ -67,6 +68,7 @@ class Plan:
             leader=s.protocol.strategy == "leader",
             proposers=tuple(sorted(s.proposer_ids)),
             roles=roles or role_classes(s.bugs.on),
+            bugs=s.bugs.on,
         )
 
 
@@ -112,7 +114,7 @@ class Cluster:
         """Fresh (proposer, acceptor, learner) of node `i` on its stable storage: at boot
         and after every restart. None where the node hosts no such role."""
         plan, protocol = self.plan, self.plan.scenario.protocol
-        switches = plan.scenario.bugs.on
+        switches = plan.bugs
         if restarted and switches:
             st.acceptor = survive_restart(st.acceptor, switches)
             st.proposer = survive_restart(st.proposer, switches)

@@ -55,7 +55,7 @@ def _route_table(classes: tuple[type, ...]) -> dict[type, tuple[tuple[int, Calla
 
 class Node:
     __slots__ = (
-        "id", "env", "network", "observe", "budget", "up", "storage", "make_roles",
+        "id", "env", "network", "observers", "budget", "up", "storage", "make_roles",
         "proposal", "proposer", "acceptor", "learner", "_roles", "_routes", "_timers",
         "_causes",
     )  # fmt: skip
@@ -65,7 +65,7 @@ class Node:
         node_id: int,
         env: simpy.Environment,
         network: Any,
-        observe: Callable[..., None],
+        observers: tuple[Callable[..., None], ...],
         budget: Budget,
         storage: Storage,
         make_roles: Callable[[int, Storage, bool], tuple],
@@ -73,7 +73,7 @@ class Node:
         self.id = node_id
         self.env = env
         self.network = network
-        self.observe = observe  # the run's Observation.step
+        self.observers = observers  # the run's Observation.steppers
         self.budget = budget
         self.storage = storage
         self.make_roles = make_roles  # (node, storage, restarted) -> (proposer, acceptor, learner)
@@ -93,8 +93,15 @@ class Node:
 
     # -- steps --------------------------------------------------------------------------
 
+    def observe(self, role: Any, src: int, cause: Any, effects: list) -> None:
+        now, node = self.env.now, self.id
+        for step in self.observers:
+            step(now, node, role, src, cause, effects)
+
     def _step(self, role: Any, src: int, cause: Any, effects: list) -> None:
-        self.observe(self.env.now, self.id, role, src, cause, effects)
+        now, node = self.env.now, self.id
+        for step in self.observers:
+            step(now, node, role, src, cause, effects)
         self.apply(role, effects)
 
     def receive(self, src: int, msg: Any) -> None:
@@ -144,10 +151,9 @@ class Node:
     def crash(self) -> None:
         if not self.up:
             return
-        now = self.env.now
-        self.observe(now, self.id, None, self.id, CRASH, [])
+        self.observe(None, self.id, CRASH, [])
         for role in self.roles:
-            self.observe(now, self.id, role, self.id, CRASH, [])
+            self.observe(role, self.id, CRASH, [])
         self.up = False
         self._timers.clear()
         self._set_roles((None, None, None))
@@ -158,9 +164,9 @@ class Node:
         self.up = True
         self._set_roles(self.make_roles(self.id, self.storage, True))
         now = self.env.now
-        self.observe(now, self.id, None, self.id, RESTART, [])
+        self.observe(None, self.id, RESTART, [])
         for role in self.roles:  # what survived the crash is checked like any step
-            self.observe(now, self.id, role, self.id, RESTART, [])
+            self.observe(role, self.id, RESTART, [])
         learned = self.learner is not None and self.learner.storage.learned
         if learned and self.proposer is not None:
             self._step(self.proposer, self.id, STOP, self.proposer.stop())

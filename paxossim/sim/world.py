@@ -70,7 +70,7 @@ class World:
                 i,
                 self.env,
                 self.network,
-                self.observation.step,
+                self.observation.steppers,
                 self.budget,
                 cluster.storage(i),
                 cluster.roles,
@@ -123,7 +123,9 @@ class World:
             learners_up=tuple(i for i in self.plan.learners if self.nodes[i].up),
             acceptors_up=sum(self.nodes[i].up for i in self.plan.acceptors),
         )
-        record = derive_record(s, self.seed, self.run_index, checker, self.metrics, end)
+        record = derive_record(
+            s, self.seed, self.run_index, checker, self.metrics, end, self.plan.bugs
+        )
         trace = None
         if self.trace is not None:
             trace = self.trace.to_frame().sort_values("time", kind="stable", ignore_index=True)
