@@ -61,12 +61,14 @@ def write_table(df: pd.DataFrame, path: Path, scenario: Scenario | None = None) 
 
 def write_results(batch: Batch, out: str | Path) -> Path:
     """`<out>/<name>/runs.parquet` and the resolved `scenario.toml` (and `events.parquet`
-    when the runs were traced); returns the folder."""
+    when the runs were traced, else an older one is removed); returns the folder."""
     scenario = batch.scenario
     folder = Path(out) / scenario.name
     write_table(batch.runs, folder / RUNS_FILE, scenario)  # it carries its scenario too
     if batch.events is not None:
         write_table(batch.events, folder / EVENTS_FILE, scenario)
+    else:  # an events.parquet of earlier runs would no longer match runs.parquet
+        (folder / EVENTS_FILE).unlink(missing_ok=True)
     phase1, phase2 = scenario.quorum_sizes
     text = (
         "# The scenario as run: defaults and command-line overrides filled in.\n"

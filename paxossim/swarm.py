@@ -209,9 +209,12 @@ def write_failures(
     workers: int = 1,
 ) -> list[Failure]:
     """Write every failing run's scenario as `<out>/failures/seed<S>.toml`, shrink the first
-    SHRINK_FAILURES of them and write each smallest as `seed<S>-min.toml`."""
+    SHRINK_FAILURES of them and write each smallest as `seed<S>-min.toml`; the failure
+    files of an earlier swarm into the same folder are removed first."""
     bad = table[(table["invariant"] != "") | table["liveness_failed"]]
     folder = out / FAILURES
+    for old in sorted(folder.glob("seed*.toml")):  # an earlier swarm's, not this one's
+        old.unlink()
     failures = []
     for _, row in bad.iterrows():
         seed, invariant = int(row["seed"]), str(row["invariant"])

@@ -123,3 +123,11 @@ def test_truncated_runs_are_named_in_the_summary_and_the_trace_title(tmp_path):
     assert "truncated after 40 events (max_events)" in drawn.stdout
     whole = paxossim("run", dueling, "--runs", "3", "--out", "r", cwd=tmp_path)
     assert "truncated" not in whole.stdout
+
+
+def test_an_untraced_run_removes_the_events_of_an_earlier_traced_one(tmp_path):
+    paxossim("run", QUICKSTART, "--runs", "2", "--trace", "--out", "r", cwd=tmp_path)
+    events = tmp_path / "r" / "quickstart" / "events.parquet"
+    assert events.is_file()
+    paxossim("run", QUICKSTART, "--runs", "2", "--seed", "999", "--out", "r", cwd=tmp_path)
+    assert not events.exists()

@@ -465,3 +465,12 @@ def test_cli_an_out_that_is_a_file_exits_2_before_running(tmp_path, capsys):
     (tmp_path / "file.txt").write_text("")
     assert cli.main(["swarm", "--out", str(tmp_path / "file.txt")]) == 2
     assert capsys.readouterr().err == f"--out: {tmp_path / 'file.txt'} exists and is not a folder\n"
+
+
+def test_a_clean_swarm_removes_the_failure_files_of_an_earlier_one(tmp_path):
+    dirty = paxossim("swarm", "--runs", 3, "--bug", "ballot_reuse", "--strategy", "leaderless",
+                     "--out", "out", cwd=tmp_path)
+    assert dirty.returncode == 1 and list((tmp_path / "out" / "failures").glob("*.toml"))
+    clean = paxossim("swarm", "--runs", 3, "--out", "out", cwd=tmp_path)
+    assert clean.returncode == 0, clean.stderr
+    assert not list((tmp_path / "out" / "failures").glob("*.toml"))
