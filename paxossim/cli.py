@@ -24,7 +24,9 @@ from paxossim.observe.trace import MAX_TRACE_ROWS, TraceTooLarge
 from paxossim.results import (
     COMPARISON_FIGURE,
     COMPARISON_FILE,
+    EVENTS_FILE,
     RUNS_FILE,
+    SCENARIO_FILE,
     read_runs,
     save_figure,
     write_comparison,
@@ -356,18 +358,24 @@ def _progress(what: str, total: int) -> Iterator[Callable[[int], None]]:
 
 
 def _figure_path(out: str | None, default: Path) -> Path:
-    """Where a figure goes; its suffix is checked before any run starts."""
+    """Where a figure goes; its suffix and folder are checked before any run starts."""
     path = Path(out) if out else default
     if path.suffix.lower() not in FIGURE_SUFFIXES:
         raise BadInput(f"--out: a figure must be a {', '.join(FIGURE_SUFFIXES)} file, got {path}")
+    _output_folder(path.parent, (path.name,))
     return path
 
 
-def _output_folder(out: str) -> Path:
-    """A folder to write into, checked before any run starts."""
+def _output_folder(out: str | Path, files: tuple[str, ...] = ()) -> Path:
+    """A folder to write `files` into, checked before any run starts: it, and every
+    folder above it, is a folder if it exists, and no file to write is a folder."""
     path = Path(out)
-    if path.exists() and not path.is_dir():
-        raise BadInput(f"--out: {path} exists and is not a folder")
+    for folder in (path, *path.parents):
+        if folder.exists() and not folder.is_dir():
+            raise BadInput(f"--out: {folder} exists and is not a folder")
+    for name in files:
+        if (path / name).is_dir():
+            raise BadInput(f"--out: {path / name} is a folder, where a file is to be written")
     return path
 
 
@@ -384,6 +392,8 @@ def _distinct_names(scenarios: list[tuple[str, Scenario]]) -> None:
 def _run(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int:
     _distinct_names(scenarios)
     out = _output_folder(args.out)
+    for _, scenario in scenarios:
+        _output_folder(out / scenario.name, (RUNS_FILE, EVENTS_FILE, SCENARIO_FILE))
     if args.trace:
         for path, scenario in scenarios:
             rows = 3 * (args.runs or scenario.runs) * scenario.estimated_messages
@@ -420,7 +430,7 @@ def _compare(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) ->
     _distinct_names(scenarios)
     from paxossim.plots import comparison_figure  # matplotlib only where a figure is drawn
 
-    out = _output_folder(args.out)
+    out = _output_folder(args.out, (COMPARISON_FILE, RUNS_FILE, COMPARISON_FIGURE))
     runs = args.runs or scenarios[0][1].runs
     if args.max_events is not None:
         scenarios = [
@@ -523,7 +533,8 @@ def _report(args: argparse.Namespace) -> int:
 def _swarm(args: argparse.Namespace) -> int:
     from paxossim import swarm
 
-    out = _output_folder(args.out)
+    out = _output_folder(args.out, (swarm.TABLE_FILE,))
+    _output_folder(out / swarm.FAILURES)
     bugs = tuple(sorted(set(args.bug)))
     with _progress("swarm", args.runs) as advance:
         table = swarm.run_swarm(args.runs, args.seed, args.workers, args.strategy, bugs, advance)

@@ -131,3 +131,26 @@ def test_an_untraced_run_removes_the_events_of_an_earlier_traced_one(tmp_path):
     assert events.is_file()
     paxossim("run", QUICKSTART, "--runs", "2", "--seed", "999", "--out", "r", cwd=tmp_path)
     assert not events.exists()
+
+
+@pytest.mark.parametrize("command, blocker", [
+    (["run", QUICKSTART, "--runs", "2"], "out/quickstart/runs.parquet/"),
+    (["run", QUICKSTART, "--runs", "2"], "out/quickstart"),
+    (["compare", QUICKSTART, "--runs", "2"], "out/comparison.png/"),
+    (["swarm", "--runs", "2"], "out/swarm.parquet/"),
+    (["swarm", "--runs", "2"], "out/failures"),
+    (["trace", QUICKSTART], "out"),
+])
+def test_an_output_path_that_cannot_be_written_exits_2_before_running(tmp_path, command,
+                                                                       blocker):
+    """A folder where a file goes, or a file where a folder goes, anywhere on the way."""
+    target = tmp_path / blocker
+    if blocker.endswith("/"):
+        target.mkdir(parents=True)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("in the way")
+    out = ["--out", "out/t.png"] if command[0] == "trace" else ["--out", "out"]
+    proc = paxossim(*command, *out, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("--out: ") and "Traceback" not in proc.stderr
