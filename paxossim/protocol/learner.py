@@ -1,4 +1,4 @@
-"""The learner (Paxos Made Simple, 2.4): finds out that a value has been chosen."""
+"""The learner (Paxos Made Simple, 2.3): finds out that a value has been chosen."""
 
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -34,7 +34,7 @@ class Learner(Role):
     second catch-up on, if acceptors told it votes since the previous catch-up (so its
     polls were answered: it is not cut off) and it still has not learned, it asks one of
     the `proposers` (the next in turn at each such catch-up) to issue a proposal, as the
-    paper says (2.4): a new ballot adopts the chosen value and makes a quorum vote for it
+    paper says (2.3): a new ballot adopts the chosen value and makes a quorum vote for it
     together. A proposer that is still working on a ballot ignores the request.
     """
 

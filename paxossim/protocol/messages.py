@@ -69,7 +69,7 @@ class Ask:
 @dataclass(frozen=True, slots=True)
 class Reissue:
     """A learner that still cannot find out the chosen value asks a proposer to run a
-    ballot: "it can have a proposer issue a proposal" (Paxos Made Simple, 2.4)."""
+    ballot: "it can have a proposer issue a proposal" (Paxos Made Simple, 2.3)."""
 
 
 @dataclass(frozen=True, slots=True)

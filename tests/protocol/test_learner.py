@@ -50,7 +50,7 @@ def feed(learner, votes):
 
 def test_learns_once_a_majority_accepted_the_same_proposal():
     """"To learn that a value has been chosen, a learner must find out that a proposal
-    has been accepted by a majority of acceptors." (2.4)"""
+    has been accepted by a majority of acceptors." (2.3)"""
     lr = make()
     assert lr.handle(A1, Accepted(B1, "x")) == []
     assert lr.handle(A2, Accepted(B1, "x")) == []
@@ -92,7 +92,7 @@ def test_an_acceptor_voting_in_two_ballots_counts_in_each():
 
 
 def test_duplicate_accepted_from_one_acceptor_counts_once():
-    """"Accepted by a majority of acceptors" (2.4) - distinct acceptors: duplicates from
+    """"Accepted by a majority of acceptors" (2.3) - distinct acceptors: duplicates from
     one acceptor (or its repeated answers to polls) are one vote."""
     lr = make()
     for _ in range(5):
@@ -129,7 +129,7 @@ def test_learns_only_once():
 def test_distinguished_learner_relays_the_decision():
     """"The acceptors could respond with their acceptances to some set of distinguished
     learners, each of which can then inform all the learners when a value has been
-    chosen." (2.4)"""
+    chosen." (2.3)"""
     lr = make(relay_to=OTHERS)
     feed(lr, [(A1, Accepted(B1, "x")), (A2, Accepted(B1, "x"))])
     effects = lr.handle(A3, Accepted(B1, "x"))
@@ -146,7 +146,7 @@ def test_distinguished_learner_relays_only_once():
 
 def test_decide_makes_a_learner_learn():
     """"... each of which can then inform all the learners when a value has been chosen"
-    (2.4): a Decide from a distinguished learner is enough."""
+    (2.3): a Decide from a distinguished learner is enough."""
     lr = make()
     effects = lr.handle(99, Decide("x"))
     assert effects == [Learned("x")]
@@ -167,7 +167,7 @@ def test_a_plain_learner_does_not_relay():
 
 
 def test_poll_mode_start_polls_every_acceptor_and_arms_the_poll_timer():
-    """"The learner could ask the acceptors what proposals they have accepted" (2.4)."""
+    """"The learner could ask the acceptors what proposals they have accepted" (2.3)."""
     lr = make(poll_interval=POLL_INTERVAL)
     effects = lr.start()
     assert effects == [Send(ACCEPTORS, Poll()), SetTimer("poll", POLL_INTERVAL)]
@@ -176,7 +176,7 @@ def test_poll_mode_start_polls_every_acceptor_and_arms_the_poll_timer():
 
 def test_poll_timer_re_polls_until_learned():
     """"Because of message loss, a value could be chosen with no learner ever finding
-    out" (2.4): the learner keeps asking until it knows."""
+    out" (2.3): the learner keeps asking until it knows."""
     lr = make(poll_interval=POLL_INTERVAL)
     lr.start()
     for _ in range(3):
@@ -266,7 +266,7 @@ def make_catchup(poll_interval=None, peers=PEERS, storage=None, relay_to=()):
 
 def test_start_arms_the_catchup_timer():
     """"Because of message loss, a value could be chosen with no learner ever finding
-    out" (2.4): a learner that has not learned checks again later."""
+    out" (2.3): a learner that has not learned checks again later."""
     assert make_catchup().start() == [SetTimer("catchup", CATCHUP)]
     assert make_catchup(poll_interval=POLL_INTERVAL).start() == [
         Send(ACCEPTORS, Poll()),
@@ -276,7 +276,7 @@ def test_start_arms_the_catchup_timer():
 
 
 def test_catchup_polls_the_acceptors_and_asks_the_peers():
-    """"The learner could ask the acceptors what proposals they have accepted" (2.4), and
+    """"The learner could ask the acceptors what proposals they have accepted" (2.3), and
     any learner that knows the value can tell it, as a distinguished learner would."""
     lr = make_catchup()
     lr.start()
@@ -312,7 +312,7 @@ def test_catchup_stops_once_learned():
 
 
 def test_a_learner_that_knows_answers_an_ask_with_decide():
-    """A learner that knows the chosen value can "inform all the learners" (2.4) that
+    """A learner that knows the chosen value can "inform all the learners" (2.3) that
     ask."""
     lr = make_catchup()
     assert lr.handle(31, Ask()) == []  # knows nothing yet
@@ -347,7 +347,7 @@ def reissues(effects):
 
 def test_a_stuck_learner_has_one_proposer_at_a_time_issue_a_proposal():
     """"If a learner needs to know whether a value has been chosen, it can have a proposer
-    issue a proposal" (2.4): from its second catch-up on, when acceptors answered but no
+    issue a proposal" (2.3): from its second catch-up on, when acceptors answered but no
     ballot has a quorum, it asks the next proposer in turn."""
     lr = make_asking()
     assert reissues(lr.on_timer("catchup")) == []  # the first catch-up only polls

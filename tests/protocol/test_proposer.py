@@ -725,7 +725,7 @@ def test_pause_after_deciding_does_nothing():
 
 
 def test_a_decided_proposer_issues_a_new_proposal_when_a_learner_asks():
-    """"It can have a proposer issue a proposal" (2.4): a proposer that has decided runs a
+    """"It can have a proposer issue a proposal" (2.3): a proposer that has decided runs a
     new ballot, numbered above every one it issued, whose phase 1 finds the chosen value."""
     p = make()
     b = to_phase2(p)
