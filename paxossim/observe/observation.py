@@ -1,7 +1,8 @@
 """The one observation point of a run: every step of every role passes through here.
 
-The simulated nodes and the network call `step` and `message`; the safety checker, the
-metrics and the trace subscribe. None of them needs the world to route reports to it
+The simulated nodes call every subscriber's `step` (`Observation.steppers`) for each
+step, and the network calls `message` for each copy; the safety checker, the metrics and
+the trace subscribe. None of them needs the world to route reports to it
 by hand, so "checked after every step" holds by construction: a node cannot run a role
 without the step reaching every observer.
 """
@@ -26,24 +27,19 @@ class Observer(Protocol):
 
 
 class Observation:
-    """Hands each step to every subscriber, in the order they subscribed."""
+    """The subscribers of one run, in the order they subscribed (each step reaches them in
+    that order)."""
 
     __slots__ = ("observers", "wants_messages", "steppers", "_messages")
 
     def __init__(self, *observers: Any):
         self.observers = tuple(observers)
         #: the subscribers' step methods, bound once: nodes call each in turn for every
-        #: step (the hot path; `step` below does the same for other callers)
+        #: step (the hot path)
         self.steppers = tuple(o.step for o in observers)
         self._messages = tuple(o.message for o in observers if hasattr(o, "message"))
         #: only the trace wants every copy; the network skips the call when nobody does
         self.wants_messages = bool(self._messages)
-
-    def step(
-        self, now: float, node: int, role: Role | None, src: int, cause: Any, effects: list
-    ) -> None:
-        for step in self.steppers:
-            step(now, node, role, src, cause, effects)
 
     def message(
         self, now: float, event: str, src: int, dst: int, msg: Any, copy: int, why: str = ""

@@ -17,7 +17,7 @@ import simpy
 from paxossim.observe.metrics import NetworkStats
 from paxossim.observe.observation import Observation
 from paxossim.scenario import Network as NetworkSpec
-from paxossim.sim.budget import Budget, BudgetExhausted
+from paxossim.sim.budget import Budget
 from paxossim.sim.rng import Draws, Lazy, uniforms
 
 DELAYS, LOSSES, DUPLICATES = 0, 1, 2  # sub-streams of the network's stream
@@ -130,10 +130,7 @@ class Network:
                 )
 
     def _deliver(self, event: simpy.Event) -> None:
-        budget = self.budget  # Budget.spend, inlined: this runs for every copy
-        budget.used += 1
-        if budget.used > budget.limit:
-            raise BudgetExhausted
+        self.budget.spend()
         src, dst, msg, copy = event._value
         node = self.nodes[dst]
         if not node.up:
@@ -145,20 +142,10 @@ class Network:
         node.receive(src, msg)
 
     def _deliver_copy(self, event: simpy.Event) -> None:
-        self.budget.spend()
-        if self.nodes[event._value[1]].up:
+        up = self.nodes[event._value[1]].up
+        self._deliver(event)  # counted once delivered, so a spent budget counts nothing
+        if up:
             self.stats.duplicates_delivered += 1
-        self._arrive(*event._value)
-
-    def _arrive(self, src: int, dst: int, msg: Any, copy: int) -> None:
-        node = self.nodes[dst]
-        if not node.up:
-            self._drop(src, dst, msg, "receiver down", copy)
-            return
-        self.stats.messages_delivered += 1
-        if self._tell:
-            self.observation.message(self.env.now, "deliver", src, dst, msg, copy)
-        node.receive(src, msg)
 
     def _drop(self, src: int, dst: int, msg: Any, why: str, copy: int) -> None:
         self.stats.messages_dropped += 1

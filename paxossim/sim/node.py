@@ -89,7 +89,7 @@ class Node:
 
     @property
     def roles(self) -> tuple:
-        return tuple(r for r in (self.proposer, self.acceptor, self.learner) if r is not None)
+        return tuple(r for r in self._roles if r is not None)
 
     # -- steps --------------------------------------------------------------------------
 
@@ -99,9 +99,7 @@ class Node:
             step(now, node, role, src, cause, effects)
 
     def _step(self, role: Any, src: int, cause: Any, effects: list) -> None:
-        now, node = self.env.now, self.id
-        for step in self.observers:
-            step(now, node, role, src, cause, effects)
+        self.observe(role, src, cause, effects)
         self.apply(role, effects)
 
     def receive(self, src: int, msg: Any) -> None:
