@@ -1,18 +1,24 @@
 """Deliberately broken roles for the mutation suite: each breaks one rule of the paper
-in the role's own code (no bug switch), and the checker must catch it."""
+in the role's own code (no bug switch), and the checker must catch it. They break the
+synod of slot 0, which is all a single-decree run uses."""
 
 from typing import Any
 
 from paxossim.protocol import (
-    NO_BALLOT,
-    Acceptor,
     Accepted,
+    Acceptor,
     Learner,
-    Proposer,
     Promise,
+    Proposer,
     Send,
 )
 from paxossim.protocol.bugs import RoleClasses
+from paxossim.protocol.messages import Vote
+
+
+def _promise(msg, st) -> Promise:
+    vote = st.votes.get(0)
+    return Promise(msg.ballot, () if vote is None else (Vote(0, *vote),))
 
 
 class AcceptBelowPromise(Acceptor):
@@ -22,8 +28,8 @@ class AcceptBelowPromise(Acceptor):
 
     def on_accept(self, src, msg):
         st = self.storage
-        st.promised = max(st.promised, msg.ballot)
-        st.accepted_ballot, st.accepted_value = msg.ballot, msg.value
+        st.promised[0] = max(st.promise(0), msg.ballot)
+        st.votes[0] = (msg.ballot, msg.value)
         return [Send(self._vote_destinations(src), Accepted(msg.ballot, msg.value))]
 
 
@@ -34,9 +40,9 @@ class PromiseNotStored(Acceptor):
 
     def on_prepare(self, src, msg):
         st = self.storage
-        if msg.ballot >= st.promised:
-            return [Send((src,), Promise(msg.ballot, st.accepted_ballot, st.accepted_value))]
-        return self._refuse(src, msg.ballot)
+        if msg.ballot >= st.promise(0):
+            return [Send((src,), _promise(msg, st))]
+        return self._refuse(src, msg.ballot, 0, st.promise(0))
 
 
 class VoteNotStored(Acceptor):
@@ -46,10 +52,10 @@ class VoteNotStored(Acceptor):
 
     def on_accept(self, src, msg):
         st = self.storage
-        if msg.ballot >= st.promised:
-            st.promised = msg.ballot
+        if msg.ballot >= st.promise(0):
+            st.promised[0] = msg.ballot
             return [Send(self._vote_destinations(src), Accepted(msg.ballot, msg.value))]
-        return self._refuse(src, msg.ballot)
+        return self._refuse(src, msg.ballot, 0, st.promise(0))
 
 
 class RoundOnly(Acceptor):
@@ -59,18 +65,18 @@ class RoundOnly(Acceptor):
 
     def on_prepare(self, src, msg):
         st = self.storage
-        if msg.ballot.round >= st.promised.round:
-            st.promised = msg.ballot
-            return [Send((src,), Promise(msg.ballot, st.accepted_ballot, st.accepted_value))]
-        return self._refuse(src, msg.ballot)
+        if msg.ballot.round >= st.promise(0).round:
+            st.promised[0] = msg.ballot
+            return [Send((src,), _promise(msg, st))]
+        return self._refuse(src, msg.ballot, 0, st.promise(0))
 
     def on_accept(self, src, msg):
         st = self.storage
-        if msg.ballot.round >= st.promised.round:
-            st.promised = msg.ballot
-            st.accepted_ballot, st.accepted_value = msg.ballot, msg.value
+        if msg.ballot.round >= st.promise(0).round:
+            st.promised[0] = msg.ballot
+            st.votes[0] = (msg.ballot, msg.value)
             return [Send(self._vote_destinations(src), Accepted(msg.ballot, msg.value))]
-        return self._refuse(src, msg.ballot)
+        return self._refuse(src, msg.ballot, 0, st.promise(0))
 
 
 class LearnOnQuorumMinusOne(Learner):
@@ -90,11 +96,11 @@ class LearnerCountsCopies(Learner):
     def on_accepted(self, src, msg):
         if self.storage.learned:
             return []
-        voters = self._votes.setdefault(msg.ballot, set())
+        voters = self._votes.setdefault((0, msg.ballot), set())
         voters.add((src, len(voters)))
         if len(voters) < self.phase2_quorum:
             return []
-        return self._learn(msg.value)
+        return self._learn(0, msg.value)
 
 
 class StalePromisesCounted(Proposer):
@@ -103,12 +109,11 @@ class StalePromisesCounted(Proposer):
     __slots__ = ()
 
     def on_promise(self, src, msg):
-        if msg.accepted_ballot.round > self.highest_seen:
-            self.highest_seen = msg.accepted_ballot.round
+        for vote in msg.votes:
+            self.highest_seen = max(self.highest_seen, vote.ballot.round)
         if self.state != "phase1":
             return []
-        return super().on_promise(src, Promise(self.ballot, msg.accepted_ballot,
-                                               msg.accepted_value))
+        return super().on_promise(src, Promise(self.ballot, msg.votes))
 
 
 class AdoptMostRecent(Proposer):
@@ -117,8 +122,8 @@ class AdoptMostRecent(Proposer):
     __slots__ = ()
 
     def _phase2_value(self) -> Any:
-        reported = [p for p in self._promises.values() if p.accepted_ballot != NO_BALLOT]
-        return reported[-1].accepted_value if reported else None
+        reported = [p.votes[0] for p in self._promises.values() if p.votes]
+        return reported[-1].value if reported else None
 
 
 MUTANTS = {
@@ -140,10 +145,10 @@ class AdoptByRoundOnly(Proposer):
     __slots__ = ()
 
     def _phase2_value(self) -> Any:
-        reported = [p for p in self._promises.values() if p.accepted_ballot != NO_BALLOT]
+        reported = [p.votes[0] for p in self._promises.values() if p.votes]
         if not reported:
             return None
-        return max(reported, key=lambda p: p.accepted_ballot.round).accepted_value
+        return max(reported, key=lambda v: v.ballot.round).value
 
 
 MUTANTS["proposer compares ballots by round only"] = RoleClasses(proposer=AdoptByRoundOnly)

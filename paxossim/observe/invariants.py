@@ -1,24 +1,28 @@
 """The online safety checker: Paxos' invariants, asserted after every step of every role.
 
 It subscribes to the run's one observation point, so it sees every delivery, timer,
-fault, boot and client request, and every effect each produced. It keeps a ghost history
-that is never erased (not by a crash, not by a bug that makes acceptors forget):
+fault, boot and client request, and every effect each produced. Every slot of the log is
+a synod of its own (a single-decree run has slot 0 only), and the checker keeps, per
+slot, a ghost history that is never erased (not by a crash, not by a bug that makes
+acceptors forget):
 
-- per acceptor, the highest ballot it promised and the votes it cast, taken from what it
-  *said* (its Promise and Accepted messages), and compared after every step with what it
-  *stored*, so a promise or vote that was sent but not kept is caught;
+- per acceptor, the promises it made (for one slot, or for a slot and all above it) and
+  the votes it cast, taken from what it *said* (its Promise and Accepted messages), and
+  compared with what it *stored* after every step, in the slots the step concerned (the
+  slot of the message it handled and of every message it sent) and, after a crash or a
+  restart, in every slot: a promise or vote that was sent but not kept is caught;
 - per ballot, the acceptors that voted in it and its value, so the checker knows what is
   chosen even when no learner does: a value is chosen once a phase-2 quorum of acceptors
   has voted for it in one ballot (Paxos Made Simple, 2.1);
-- every accept request a proposer issued, and every proposer's input (a client's value),
-  so it checks what proposers issue (P2c) and what they decide, not only what acceptors
-  store.
+- every accept request a proposer issued, and every proposer's input (a client's value or
+  command), so it checks what proposers issue (P2c) and what they decide, not only what
+  acceptors store.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
-from paxossim.observe.steps import Propose
+from paxossim.observe.steps import Crash, Propose, Restart
 from paxossim.protocol.ballot import NO_BALLOT, Ballot
 from paxossim.protocol.effects import Decided, Learned, Send
 from paxossim.protocol.messages import Accept, Accepted, Poll, Prepare, Promise
@@ -73,38 +77,65 @@ class Violation:
         return f"t={self.time:.6g}s {self.invariant}: {self.detail}"
 
 
+_NO_VOTE = (NO_BALLOT, None)
+
+
 class SafetyChecker:
-    """Subscribe it to a run's `Observation`; read `violations` and the chosen value."""
+    """Subscribe it to a run's `Observation`; read `violations` and what is chosen
+    (`chosen_in`, and for slot 0 `chosen`, `chosen_value`, `chosen_ballot`, `chosen_at`)."""
 
     __slots__ = (
-        "quorums", "chosen_value", "chosen_ballot", "chosen_at", "violations",
-        "_promised", "_vote", "_ballot_value", "_voters", "_issued", "_chosen", "_inputs",
+        "quorums", "violations", "first_chosen", "_promised", "_floors", "_vote",
+        "_slots_of", "_ballot_value", "_voters", "_issued", "_chosen", "_inputs",
         "_learned", "_started", "_lost",
     )  # fmt: skip
 
     def __init__(self, quorums: Quorums):
         self.quorums = quorums
-        self.chosen_value: Any = None
-        self.chosen_ballot: Ballot | None = None  # the first ballot in which a value was chosen
-        self.chosen_at = float("nan")
         self.violations: list[Violation] = []
-        self._promised: dict[int, Ballot] = {}  # acceptor -> highest ballot it promised
-        self._vote: dict[int, tuple[Ballot, Any]] = {}  # acceptor -> its last vote
-        self._ballot_value: dict[Ballot, Any] = {}  # ballot -> the first value it carried
-        #: (ballot, value) -> acceptors that voted for it; apart per value, so that a
+        #: slot -> (ballot, value, time) of the first ballot in which a value was chosen
+        self.first_chosen: dict[int, tuple[Ballot, Any, float]] = {}
+        self._promised: dict[tuple[int, int], Ballot] = {}  # (acceptor, slot) -> promise
+        #: acceptor -> the promises it made for a slot and all above: [(slot, ballot)]
+        self._floors: dict[int, list[tuple[int, Ballot]]] = {}
+        self._vote: dict[tuple[int, int], tuple[Ballot, Any]] = {}  # (acceptor, slot) -> last
+        self._slots_of: dict[int, set[int]] = {}  # acceptor -> slots it promised or voted in
+        #: (slot, ballot) -> the first value it carried
+        self._ballot_value: dict[tuple[int, Ballot], Any] = {}
+        #: (slot, ballot, value) -> acceptors that voted for it; apart per value, so that a
         #: ballot that carries two values (a bug) is still checked value by value
-        self._voters: dict[tuple[Ballot, Any], set[int]] = {}
-        #: accept requests issued: (ballot, value) -> whether value was an input then
-        self._issued: dict[tuple[Ballot, Any], bool] = {}
-        self._chosen: list[tuple[Ballot, Any]] = []  # every ballot that reached a quorum
+        self._voters: dict[tuple[int, Ballot, Any], set[int]] = {}
+        #: slot -> accept requests issued: (ballot, value) -> whether value was an input then
+        self._issued: dict[int, dict[tuple[Ballot, Any], bool]] = {}
+        self._chosen: dict[int, list[tuple[Ballot, Any]]] = {}  # slot -> every chosen ballot
         self._inputs: set[Any] = set()  # every value a client gave a proposer so far
-        self._learned: dict[int, Any] = {}
+        self._learned: dict[tuple[int, int], Any] = {}  # (learner, slot) -> value
         self._started: dict[Ballot, int] = {}
-        self._lost: dict[int, tuple] = {}  # acceptor -> the loss last reported, said once
+        self._lost: dict[tuple[int, int], tuple] = {}  # (acceptor, slot) -> loss reported
+
+    # -- what is chosen ----------------------------------------------------------------
+
+    def chosen_in(self, slot: int) -> tuple[Ballot, Any, float] | None:
+        return self.first_chosen.get(slot)
 
     @property
     def chosen(self) -> bool:
-        return self.chosen_ballot is not None
+        return 0 in self.first_chosen
+
+    @property
+    def chosen_ballot(self) -> Ballot | None:
+        first = self.first_chosen.get(0)
+        return None if first is None else first[0]
+
+    @property
+    def chosen_value(self) -> Any:
+        first = self.first_chosen.get(0)
+        return None if first is None else first[1]
+
+    @property
+    def chosen_at(self) -> float:
+        first = self.first_chosen.get(0)
+        return float("nan") if first is None else first[2]
 
     # -- the observation point -------------------------------------------------------
 
@@ -132,169 +163,243 @@ class SafetyChecker:
         elif kind == "learner":
             for effect in effects:
                 if type(effect) is Learned:
-                    self._learned_value(now, node, effect.value)
+                    self._learned_value(now, node, effect.slot, effect.value)
 
     # -- acceptors ---------------------------------------------------------------------
 
     def _acceptor_step(self, now: float, node: int, st: Any, cause: Any, effects: list) -> None:
         """What the acceptor said in this step, then what it stored after it."""
+        ctype = type(cause)
+        slot = getattr(cause, "slot", 0)
+        touched: set[int] | None = None  # slots other than `slot` the step concerned
         for effect in effects:
             if type(effect) is not Send:
                 continue
             msg = effect.msg
             mtype = type(msg)
+            if msg.slot != slot:
+                touched = touched or set()
+                touched.add(msg.slot)
             if mtype is Promise:
                 self._promise(now, node, msg)
+                if msg.upward:
+                    touched = touched or set()
+                    touched.update(v.slot for v in msg.votes)
             elif mtype is Accepted:
-                if type(cause) is Poll:
+                if ctype is Poll:
                     self._poll_answer(now, node, msg)
                 else:
-                    self._vote_cast(now, node, msg.ballot, msg.value)
-        self._stored(now, node, st)
+                    self._vote_cast(now, node, msg.slot, msg.ballot, msg.value)
+        if ctype is Restart or ctype is Crash:
+            touched = touched or set()
+            touched.update(self._slots_of.get(node, ()))
+            touched.update(st.votes)
+            touched.update(st.promised)
+        if touched is None:
+            self._stored(now, node, slot, st)
+            return
+        touched.add(slot)
+        for s in sorted(touched):
+            self._stored(now, node, s, st)
+
+    def _promise_of(self, node: int, slot: int) -> Ballot:
+        """The highest promise acceptor `node` said it made that holds in `slot`."""
+        promised = self._promised.get((node, slot), NO_BALLOT)
+        for start, ballot in self._floors.get(node, ()):
+            if start <= slot and ballot > promised:
+                promised = ballot
+        return promised
 
     def _promise(self, now: float, node: int, msg: Promise) -> None:
-        before = self._promised.get(node, NO_BALLOT)
+        slot = msg.slot
+        if msg.upward:
+            self._promise_upward(now, node, msg)
+            return
+        before = self._promise_of(node, slot)
         if msg.ballot < before:
-            self._violate(
-                now,
-                PROMISE_MONOTONIC,
-                f"acceptor {node} promised {msg.ballot} after promising {before}",
-            )
+            self._promise_lowered(now, node, msg, before)
         else:
-            self._promised[node] = msg.ballot
-        last = self._vote.get(node, (NO_BALLOT, None))
-        if (msg.accepted_ballot, msg.accepted_value) != last:
-            self._violate(
-                now,
-                PROMISE_REPORTS_VOTE,
-                f"acceptor {node} promised {msg.ballot} reporting the vote "
-                f"{_vote(msg.accepted_ballot, msg.accepted_value)}, "
-                f"its last vote was {_vote(*last)}",
-            )
+            self._promised[(node, slot)] = msg.ballot
+            self._slots_of.setdefault(node, set()).add(slot)
+        last = self._vote.get((node, slot), _NO_VOTE)
+        votes = msg.votes
+        if not votes:
+            if last != _NO_VOTE:
+                self._misreported(now, node, msg.ballot, slot, _NO_VOTE, last)
+        elif len(votes) > 1 or votes[0].slot != slot or (votes[0].ballot, votes[0].value) != last:
+            vote = votes[0]
+            self._misreported(now, node, msg.ballot, vote.slot, (vote.ballot, vote.value), last)
+
+    def _promise_upward(self, now: float, node: int, msg: Promise) -> None:
+        """A promise for `msg.slot` and every slot above it, with the votes of all."""
+        slot = msg.slot
+        floors = self._floors.setdefault(node, [])
+        slots = [s for (a, s) in self._promised if a == node and s >= slot]
+        before = max(
+            [self._promise_of(node, s) for s in slots] + [b for _, b in floors],
+            default=NO_BALLOT,
+        )
+        if msg.ballot < before:
+            self._promise_lowered(now, node, msg, before)
+        else:
+            floors[:] = [(s, b) for s, b in floors if not (s >= slot and b <= msg.ballot)]
+            floors.append((slot, msg.ballot))
+            self._slots_of.setdefault(node, set()).add(slot)
+        reported = {v.slot: (v.ballot, v.value) for v in msg.votes}
+        last = {s: vote for (a, s), vote in self._vote.items() if a == node and s >= slot}
+        if reported != last:
+            for s in sorted(set(reported) | set(last)):
+                if reported.get(s, _NO_VOTE) != last.get(s, _NO_VOTE):
+                    self._misreported(
+                        now, node, msg.ballot, s, reported.get(s, _NO_VOTE), last.get(s, _NO_VOTE)
+                    )
+                    return
+
+    def _promise_lowered(self, now: float, node: int, msg: Promise, before: Ballot) -> None:
+        self._violate(
+            now,
+            PROMISE_MONOTONIC,
+            f"acceptor {node} promised {msg.ballot}{_in(msg.slot, msg.upward)} after "
+            f"promising {before}",
+        )
+
+    def _misreported(
+        self, now: float, node: int, ballot: Ballot, slot: int, reported: tuple, last: tuple
+    ) -> None:
+        self._violate(
+            now,
+            PROMISE_REPORTS_VOTE,
+            f"acceptor {node} promised {ballot}{_in(slot)} reporting the vote "
+            f"{_vote(*reported)}, its last vote was {_vote(*last)}",
+        )
 
     def _poll_answer(self, now: float, node: int, msg: Accepted) -> None:
-        last = self._vote.get(node, (NO_BALLOT, None))
+        last = self._vote.get((node, msg.slot), _NO_VOTE)
         if (msg.ballot, msg.value) != last:
             self._violate(
                 now,
                 VOTE_NEVER_FORGOTTEN,
-                f"acceptor {node} answered a poll with {_vote(msg.ballot, msg.value)}, "
-                f"its last vote was {_vote(*last)}",
+                f"acceptor {node} answered a poll with {_vote(msg.ballot, msg.value)}"
+                f"{_in(msg.slot)}, its last vote was {_vote(*last)}",
             )
 
-    def _vote_cast(self, now: float, node: int, ballot: Ballot, value: Any) -> None:
-        promised = self._promised.get(node, NO_BALLOT)
+    def _vote_cast(self, now: float, node: int, slot: int, ballot: Ballot, value: Any) -> None:
+        promised = self._promise_of(node, slot)
         if ballot < promised:
             self._violate(
                 now,
                 ACCEPTED_AT_OR_ABOVE_PROMISE,
-                f"acceptor {node} accepted {ballot} after promising {promised}",
+                f"acceptor {node} accepted {ballot}{_in(slot)} after promising {promised}",
             )
         else:
-            self._promised[node] = ballot  # a vote is a promise too ("accepts ... unless")
-        last = self._vote.get(node)
+            self._promised[(node, slot)] = ballot  # a vote is a promise ("accepts ... unless")
+        self._slots_of.setdefault(node, set()).add(slot)
+        last = self._vote.get((node, slot))
         if last is None or ballot >= last[0]:
-            self._vote[node] = (ballot, value)
-        self._record_vote(now, node, ballot, value)
+            self._vote[(node, slot)] = (ballot, value)
+        self._record_vote(now, node, slot, ballot, value)
 
-    def _stored(self, now: float, node: int, st: Any) -> None:
+    def _stored(self, now: float, node: int, slot: int, st: Any) -> None:
         """Stable storage must hold at least what the acceptor said: "an acceptor must
         remember this information even if it fails and then restarts" (2.3). A vote
         found in storage that was never said is a vote all the same. A loss is reported
         once: the same gap between said and stored, seen at a later step, is not new."""
-        promised = self._promised.get(node, NO_BALLOT)
-        last = self._vote.get(node, (NO_BALLOT, None))
-        stored = (st.promised, st.accepted_ballot, st.accepted_value)
-        gap = (promised, last, stored)
-        if self._lost.get(node) == gap:
+        promised = self._promise_of(node, slot)
+        last = self._vote.get((node, slot), _NO_VOTE)
+        stored_promise = st.promise(slot)
+        stored_vote = st.vote(slot)
+        gap = (promised, last, stored_promise, stored_vote)
+        key = (node, slot)
+        if self._lost.get(key) == gap:
             return
-        if st.promised < promised or st.accepted_ballot < last[0]:
-            self._lost[node] = gap
-        if st.promised < promised:
+        if stored_promise < promised or stored_vote[0] < last[0]:
+            self._lost[key] = gap
+        if stored_promise < promised:
             self._violate(
                 now,
                 PROMISE_MONOTONIC,
-                f"acceptor {node} promised {promised}, now stores only {st.promised}",
+                f"acceptor {node} promised {promised}{_in(slot)}, now stores only {stored_promise}",
             )
-        if st.accepted_ballot > st.promised:
+        if stored_vote[0] > stored_promise:
             self._violate(
                 now,
                 ACCEPTED_LE_PROMISED,
-                f"acceptor {node} stores a vote in {st.accepted_ballot} above its "
-                f"promise {st.promised}",
+                f"acceptor {node} stores a vote in {stored_vote[0]}{_in(slot)} above its "
+                f"promise {stored_promise}",
             )
-        if st.accepted_ballot == last[0] and st.accepted_value == last[1]:
+        if stored_vote == last:
             return
-        if st.accepted_ballot <= last[0]:
+        if stored_vote[0] <= last[0]:
             self._violate(
                 now,
                 VOTE_NEVER_FORGOTTEN,
-                f"acceptor {node} voted {_vote(*last)}, now stores "
-                f"{_vote(st.accepted_ballot, st.accepted_value)}",
+                f"acceptor {node} voted {_vote(*last)}{_in(slot)}, now stores "
+                f"{_vote(*stored_vote)}",
             )
             return
-        self._vote_cast(now, node, st.accepted_ballot, st.accepted_value)  # an unsaid vote
+        self._vote_cast(now, node, slot, *stored_vote)  # an unsaid vote
 
-    def _record_vote(self, now: float, node: int, ballot: Ballot, value: Any) -> None:
-        self._one_value(now, ballot, value, f"acceptor {node} voted for")
-        voters = self._voters.setdefault((ballot, value), set())
+    def _record_vote(self, now: float, node: int, slot: int, ballot: Ballot, value: Any) -> None:
+        self._one_value(now, slot, ballot, value, f"acceptor {node} voted for")
+        voters = self._voters.setdefault((slot, ballot, value), set())
         voters.add(node)
         if len(voters) == self.quorums.phase2:  # once per proposal: when its quorum completes
-            self._became_chosen(now, ballot, value, voters)
+            self._became_chosen(now, slot, ballot, value, voters)
 
-    def _one_value(self, now: float, ballot: Ballot, value: Any, who: str) -> None:
+    def _one_value(self, now: float, slot: int, ballot: Ballot, value: Any, who: str) -> None:
         """A ballot carries the first value it was seen with, in a request or a vote;
         another value is reported once per (ballot, value), and is tracked apart so that
         what it leads to (a second value chosen) is checked too."""
-        first = self._ballot_value.setdefault(ballot, value)
+        first = self._ballot_value.setdefault((slot, ballot), value)
         if (
             first != value
-            and (ballot, value) not in self._voters
-            and (
-                ballot,
-                value,
-            )
-            not in self._issued
+            and (slot, ballot, value) not in self._voters
+            and (ballot, value) not in self._issued.get(slot, ())
         ):
             self._violate(
                 now,
                 ONE_VALUE_PER_BALLOT,
-                f"ballot {ballot} carries two values: ({ballot}, {first!r}) and "
+                f"ballot {ballot}{_in(slot)} carries two values: ({ballot}, {first!r}) and "
                 f"({ballot}, {value!r}) ({who} the second)",
             )
 
-    def _became_chosen(self, now: float, ballot: Ballot, value: Any, voters: set[int]) -> None:
-        self._chosen.append((ballot, value))
-        if self.chosen_ballot is None:
-            self.chosen_ballot, self.chosen_value, self.chosen_at = ballot, value, now
-        elif value != self.chosen_value:
+    def _became_chosen(
+        self, now: float, slot: int, ballot: Ballot, value: Any, voters: set[int]
+    ) -> None:
+        self._chosen.setdefault(slot, []).append((ballot, value))
+        first = self.first_chosen.get(slot)
+        if first is None:
+            self.first_chosen[slot] = (ballot, value, now)
+        elif value != first[1]:
             self._violate(
                 now,
                 AT_MOST_ONE_CHOSEN,
-                f"{self.chosen_value!r} chosen in {self.chosen_ballot}, "
+                f"{first[1]!r} chosen in {first[0]}{_in(slot)}, "
                 f"then {value!r} in {ballot} by acceptors {sorted(voters)}",
             )
-        was_input = self._issued.get((ballot, value))
+        issued = self._issued.get(slot, {})
+        was_input = issued.get((ballot, value))
         if was_input is None:
             self._violate(
                 now,
                 CHOSEN_WAS_PROPOSED,
-                f"{value!r} chosen in {ballot}, but no accept request ({ballot}, {value!r}) "
-                "was issued",
+                f"{value!r} chosen in {ballot}{_in(slot)}, but no accept request "
+                f"({ballot}, {value!r}) was issued",
             )
         elif not was_input:
             self._violate(
                 now,
                 CHOSEN_WAS_PROPOSED,
-                f"{value!r} chosen in {ballot}, issued before any proposer had it as input",
+                f"{value!r} chosen in {ballot}{_in(slot)}, issued before any proposer had "
+                "it as input",
             )
-        for later, other in self._issued:
+        for later, other in issued:
             if later > ballot and other != value:
                 self._violate(
                     now,
                     PROPOSAL_RESPECTS_CHOSEN,
-                    f"{value!r} chosen in {ballot}, while an accept request ({later}, "
-                    f"{other!r}) was issued",
+                    f"{value!r} chosen in {ballot}{_in(slot)}, while an accept request "
+                    f"({later}, {other!r}) was issued",
                 )
 
     # -- proposers ---------------------------------------------------------------------
@@ -311,54 +416,73 @@ class SafetyChecker:
             return
         self._started[ballot] = node
 
+    def _is_input(self, value: Any) -> bool:
+        """A value some client asked for: a proposer's input, or a batch of client
+        commands (the empty batch is a no-op, which needs no client)."""
+        if type(value) is tuple:
+            return all(command in self._inputs for command in value)
+        return value in self._inputs
+
     def _issued_request(self, now: float, node: int, msg: Accept) -> None:
-        ballot, value = msg.ballot, msg.value
-        if (ballot, value) in self._issued:
+        ballot, value, slot = msg.ballot, msg.value, msg.slot
+        issued = self._issued.get(slot)
+        if issued is None:
+            issued = self._issued[slot] = {}
+        elif (ballot, value) in issued:
             return  # the same request again: checked when first issued
-        self._one_value(now, ballot, value, f"node {node} issued")
-        self._issued[(ballot, value)] = value in self._inputs
-        for earlier, chosen in self._chosen:
+        self._one_value(now, slot, ballot, value, f"node {node} issued")
+        issued[(ballot, value)] = self._is_input(value)
+        for earlier, chosen in self._chosen.get(slot, ()):
             if earlier < ballot and chosen != value:
                 self._violate(
                     now,
                     PROPOSAL_RESPECTS_CHOSEN,
-                    f"node {node} issued the accept request ({ballot}, {value!r}) though "
-                    f"{chosen!r} is chosen in {earlier}",
+                    f"node {node} issued the accept request ({ballot}, {value!r}){_in(slot)} "
+                    f"though {chosen!r} is chosen in {earlier}",
                 )
 
     def _decided(self, now: float, node: int, e: Decided) -> None:
-        voters = self._voters.get((e.ballot, e.value), ())
+        slot = e.slot
+        voters = self._voters.get((slot, e.ballot, e.value), ())
         if len(voters) < self.quorums.phase2:
             others = "".join(
                 f"; acceptors {sorted(who)} voted for {v!r}"
-                for (b, v), who in self._voters.items()
-                if b == e.ballot and v != e.value
+                for (s, b, v), who in self._voters.items()
+                if s == slot and b == e.ballot and v != e.value
             )
             self._violate(
                 now,
                 DECIDED_IS_CHOSEN,
-                f"proposer {node} decided {e.value!r} in {e.ballot}, which only acceptors "
-                f"{sorted(voters)} had voted for (a quorum is {self.quorums.phase2}){others}",
+                f"proposer {node} decided {e.value!r} in {e.ballot}{_in(slot)}, which only "
+                f"acceptors {sorted(voters)} had voted for (a quorum is "
+                f"{self.quorums.phase2}){others}",
             )
-        elif e.value != self.chosen_value:
+            return
+        first = self.first_chosen.get(slot)
+        if first is not None and e.value != first[1]:
             self._violate(
                 now,
                 DECIDED_IS_CHOSEN,
-                f"proposer {node} decided {e.value!r}, {self.chosen_value!r} is chosen",
+                f"proposer {node} decided {e.value!r}{_in(slot)}, {first[1]!r} is chosen",
             )
 
     # -- learners ----------------------------------------------------------------------
 
-    def _learned_value(self, now: float, node: int, value: Any) -> None:
-        if not self.chosen or value != self.chosen_value:
-            what = f"{self.chosen_value!r} is" if self.chosen else "nothing is"
+    def _learned_value(self, now: float, node: int, slot: int, value: Any) -> None:
+        first = self.first_chosen.get(slot)
+        if first is None or value != first[1]:
+            what = f"{first[1]!r} is" if first is not None else "nothing is"
             self._violate(
-                now, LEARNED_IS_CHOSEN, f"learner {node} learned {value!r}, {what} chosen"
+                now,
+                LEARNED_IS_CHOSEN,
+                f"learner {node} learned {value!r}{_in(slot)}, {what} chosen",
             )
-        before = self._learned.setdefault(node, value)
+        before = self._learned.setdefault((node, slot), value)
         if before != value:
             self._violate(
-                now, LEARNED_NEVER_CHANGES, f"learner {node} learned {before!r}, then {value!r}"
+                now,
+                LEARNED_NEVER_CHANGES,
+                f"learner {node} learned {before!r}{_in(slot)}, then {value!r}",
             )
 
     def _violate(self, now: float, invariant: str, detail: str) -> None:
@@ -367,3 +491,10 @@ class SafetyChecker:
 
 def _vote(ballot: Ballot, value: Any) -> str:
     return "none" if ballot == NO_BALLOT else f"({ballot}, {value!r})"
+
+
+def _in(slot: int, upward: bool = False) -> str:
+    """Where it happened, said only for a log: a single-decree run has slot 0 alone."""
+    if upward:
+        return f" in slot {slot} and above"
+    return f" in slot {slot}" if slot else ""

@@ -69,10 +69,10 @@ class Metrics:
         if kind == "acceptor":
             st = role.storage
             if type(cause) is Crash:
-                if st.promised > st.accepted_ballot:
+                if st.promise(0) > st.vote(0)[0]:
                     self.crashes_mid_ballot += 1
                 return
-            self._promised[node] = st.promised
+            self._promised[node] = st.promise(getattr(cause, "slot", 0))
             if math.isnan(self.messages_to_choose) and self.checker.chosen:
                 # the step that chose: count the votes it is about to send too
                 sent = sum(len(e.dsts) for e in effects if type(e) is Send)

@@ -1,22 +1,58 @@
-"""The acceptor of the synod algorithm (Paxos Made Simple, 2.2-2.3)."""
+"""The acceptor of the synod algorithm (Paxos Made Simple, 2.2-2.3), one synod per slot
+of the log (3)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from paxossim.protocol.ballot import NO_BALLOT, Ballot
 from paxossim.protocol.effects import Send
-from paxossim.protocol.messages import Accept, Accepted, Nack, Poll, Prepare, Promise
+from paxossim.protocol.messages import (
+    POLL_SLOTS,
+    Accept,
+    Accepted,
+    Nack,
+    Poll,
+    Prepare,
+    Promise,
+    Vote,
+)
 from paxossim.protocol.role import Role
+
+_NO_VOTE = (NO_BALLOT, None)
 
 
 @dataclass(slots=True)
 class AcceptorStorage:
     """Stable storage: "an acceptor must remember this information even if it fails and
-    then restarts" (2.3). All of the acceptor's state lives here."""
+    then restarts" (2.3). All of the acceptor's state lives here, per slot.
 
-    promised: Ballot = NO_BALLOT
-    accepted_ballot: Ballot = NO_BALLOT
-    accepted_value: Any = None
+    A promise is made for one slot (`promised`), or for a slot and every slot above it
+    (`floor`, from `floor_slot` on: a leader's phase 1). The promise in force in a slot is
+    the higher of the two. A vote is a promise too: accepting in a slot raises its
+    `promised` to the vote's ballot.
+    """
+
+    promised: dict[int, Ballot] = field(default_factory=dict)
+    floor: Ballot = NO_BALLOT
+    floor_slot: int = 0
+    votes: dict[int, tuple[Ballot, Any]] = field(default_factory=dict)  # slot -> last vote
+
+    def promise(self, slot: int) -> Ballot:
+        own = self.promised.get(slot, NO_BALLOT)
+        if slot >= self.floor_slot and self.floor > own:
+            return self.floor
+        return own
+
+    def promise_upward(self, slot: int) -> Ballot:
+        """The highest promise in force in `slot` or any slot above it."""
+        highest = self.floor
+        for s, b in self.promised.items():
+            if s >= slot and b > highest:
+                highest = b
+        return highest
+
+    def vote(self, slot: int) -> tuple[Ballot, Any]:
+        return self.votes.get(slot, _NO_VOTE)
 
 
 class Acceptor(Role):
@@ -47,37 +83,55 @@ class Acceptor(Role):
         prepare request to which it has already responded, then it responds to the request
         with a promise not to accept any more proposals numbered less than n and with the
         highest-numbered proposal (if any) that it has accepted." A repeat of the request it
-        promised last (a duplicate) gets the same answer again."""
-        st = self.storage
-        if msg.ballot >= st.promised:
-            st.promised = msg.ballot
-            return [Send((src,), Promise(msg.ballot, st.accepted_ballot, st.accepted_value))]
-        return self._refuse(src, msg.ballot)
+        promised last (a duplicate) gets the same answer again. A prepare for a slot and the
+        slots above it is promised only if it is at or above the promise of every one of
+        them, and is answered with the votes of all of them."""
+        st, slot = self.storage, msg.slot
+        if msg.upward:
+            highest = st.promise_upward(slot)
+            if msg.ballot < highest:
+                return self._refuse(src, msg.ballot, slot, highest)
+            if slot < st.floor_slot or st.floor == NO_BALLOT:
+                st.floor_slot = slot
+            st.floor = msg.ballot
+            for s in [s for s in st.promised if s >= slot]:
+                del st.promised[s]  # the floor covers them now
+            votes = tuple(Vote(s, *st.votes[s]) for s in sorted(st.votes) if s >= slot)
+            return [Send((src,), Promise(msg.ballot, votes, slot, True))]
+        promised = st.promise(slot)
+        if msg.ballot < promised:
+            return self._refuse(src, msg.ballot, slot, promised)
+        st.promised[slot] = msg.ballot
+        vote = st.votes.get(slot)
+        votes = () if vote is None else (Vote(slot, *vote),)
+        return [Send((src,), Promise(msg.ballot, votes, slot))]
 
     def on_accept(self, src: int, msg: Accept) -> list:
         """ "If an acceptor receives an accept request for a proposal numbered n, it accepts
         the proposal unless it has already responded to a prepare request having a number
         greater than n." """
-        st = self.storage
-        if msg.ballot >= st.promised:
-            st.promised = msg.ballot
-            st.accepted_ballot = msg.ballot
-            st.accepted_value = msg.value
-            return [Send(self._vote_destinations(src), Accepted(msg.ballot, msg.value))]
-        return self._refuse(src, msg.ballot)
+        st, slot = self.storage, msg.slot
+        promised = st.promise(slot)
+        if msg.ballot < promised:
+            return self._refuse(src, msg.ballot, slot, promised)
+        st.promised[slot] = msg.ballot
+        st.votes[slot] = (msg.ballot, msg.value)
+        return [Send(self._vote_destinations(src), Accepted(msg.ballot, msg.value, slot))]
 
     def on_poll(self, src: int, msg: Poll) -> list:
-        """A learner "could ask the acceptors what proposals they have accepted" (3)."""
-        st = self.storage
-        if st.accepted_ballot == NO_BALLOT:
+        """A learner "could ask the acceptors what proposals they have accepted" (3): the
+        votes of the polled slot and the ones above it."""
+        votes = self.storage.votes
+        if not votes:
             return []
-        return [Send((src,), Accepted(st.accepted_ballot, st.accepted_value))]
+        slots = sorted(s for s in votes if s >= msg.slot)[:POLL_SLOTS]
+        return [Send((src,), Accepted(*votes[s], s)) for s in slots]
 
-    def _refuse(self, src: int, ballot: Ballot) -> list:
+    def _refuse(self, src: int, ballot: Ballot, slot: int, promised: Ballot) -> list:
         """ "An acceptor ... should inform the proposer, who should then abandon its proposal"
         (2.3); without the optimization the request is simply ignored."""
         if self.nack:
-            return [Send((src,), Nack(ballot, self.storage.promised))]
+            return [Send((src,), Nack(ballot, promised, slot))]
         return []
 
     def _vote_destinations(self, proposer: int) -> tuple[int, ...]:

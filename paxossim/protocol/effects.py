@@ -49,25 +49,40 @@ class RoundAbandoned:
 
 @dataclass(frozen=True, slots=True)
 class ValueAdopted:
-    """Phase 2 of `ballot` carries `value`, taken from an earlier accepted proposal."""
+    """Phase 2 of `ballot` carries `value` in `slot`, taken from an earlier accepted
+    proposal."""
 
     ballot: Ballot
     value: Any
+    slot: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Decided:
-    """A proposer saw a phase-2 quorum accept its proposal: its work is done."""
+    """A proposer saw a phase-2 quorum accept its proposal in `slot`."""
 
     ballot: Ballot
     value: Any
+    slot: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Learned:
-    """A learner learned that `value` is chosen."""
+    """A learner learned that `value` is chosen in `slot`."""
 
     value: Any
+    slot: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """A replica applied the value of `slot` (a batch of commands) to its state machine,
+    every lower slot being applied already; `results` holds what each command returned,
+    or None for a command it had applied before (a duplicate)."""
+
+    slot: int
+    value: Any
+    results: tuple
 
 
 @dataclass(frozen=True, slots=True)

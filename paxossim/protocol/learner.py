@@ -1,10 +1,12 @@
-"""The learner (Paxos Made Simple, 2.3): finds out that a value has been chosen."""
+"""The learner (Paxos Made Simple, 2.3): finds out that a value has been chosen, slot by
+slot; with a state machine it is a replica of the log (3), applying the chosen commands
+in slot order."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from paxossim.protocol.effects import Learned, Send, SetTimer
-from paxossim.protocol.messages import Accepted, Ask, Decide, Poll, Reissue
+from paxossim.protocol.effects import Applied, Learned, Send, SetTimer
+from paxossim.protocol.messages import POLL_SLOTS, Accepted, Ask, Decide, Poll, Reissue
 from paxossim.protocol.role import Role
 
 POLL, CATCHUP = "poll", "catchup"
@@ -12,22 +14,38 @@ POLL, CATCHUP = "poll", "catchup"
 
 @dataclass(slots=True)
 class LearnerStorage:
-    """What a learner learned is kept across a crash: a chosen value never changes."""
+    """What a learner learned is kept across a crash: a chosen value never changes. A
+    replica keeps its state machine and how many slots it applied too (a database keeps
+    what it committed)."""
 
-    learned: bool = False
-    value: Any = None
+    chosen: dict[int, Any] = field(default_factory=dict)  # slot -> the value learned
+    applied: int = 0  # slots 0 .. applied-1 are applied to `machine`
+    machine: Any = None
+
+    @property
+    def learned(self) -> bool:
+        """Slot 0 is learned: for a single-decree run, the value is."""
+        return 0 in self.chosen
+
+    @property
+    def value(self) -> Any:
+        return self.chosen.get(0)
 
 
 class Learner(Role):
-    """Learns a value once a phase-2 quorum of acceptors has accepted it in one ballot.
+    """Learns the value of a slot once a phase-2 quorum of acceptors has accepted it in
+    one ballot of that slot.
 
     Three ways to hear the votes, after the paper: every acceptor tells every learner
     (`broadcast`); acceptors tell the distinguished learners, which tell the rest
     (`distinguished`); or the learner keeps asking the acceptors (`poll`).
 
-    Whatever the mode, messages get lost and learners crash, so a learner that has not
-    learned catches up every `catchup` seconds: it polls the acceptors and asks the
-    other learners (`peers`), any of which answers with the value if it knows it.
+    Whatever the mode, messages get lost and learners crash, so a learner catches up
+    every `catchup` seconds: it polls the acceptors and asks the other learners
+    (`peers`) about the first slot it has not learned and those above, and any of them
+    answers with what it knows. A single-decree learner (`slots = 1`) stops once it has
+    learned; a replica of the log (`slots = None`) never knows that nothing more will be
+    chosen, so it keeps catching up.
 
     A learner can be stuck even so: the acceptors' last votes may belong to different
     ballots forever (the proposer that saw its value chosen has stopped). So from its
@@ -36,11 +54,15 @@ class Learner(Role):
     the `proposers` (the next in turn at each such catch-up) to issue a proposal, as the
     paper says (2.3): a new ballot adopts the chosen value and makes a quorum vote for it
     together. A proposer that is still working on a ballot ignores the request.
+
+    A replica (a `machine` in its storage: see `paxossim.protocol.kvstore`) applies the
+    chosen values in slot order, each once every lower slot is chosen, and reports what
+    each command returned (`Applied`).
     """
 
     __slots__ = (
         "storage", "phase2_quorum", "acceptors", "relay_to", "poll_interval", "peers",
-        "catchup", "proposers", "catchups", "reissues", "_votes", "_heard",
+        "catchup", "proposers", "slots", "catchups", "reissues", "_votes", "_heard",
     )  # fmt: skip
 
     KIND: ClassVar[str] = "learner"
@@ -61,6 +83,7 @@ class Learner(Role):
         peers: tuple[int, ...] = (),
         catchup: float | None = None,
         proposers: tuple[int, ...] = (),
+        slots: int | None = 1,
     ):
         self.storage = storage
         self.phase2_quorum = phase2_quorum
@@ -70,14 +93,29 @@ class Learner(Role):
         self.peers = peers
         self.catchup = catchup
         self.proposers = proposers
+        self.slots = slots  # how many slots the log has: None for no bound
         self.catchups = 0  # catch-ups made since the last (re)start
         self.reissues = 0  # proposals asked for since the last (re)start
-        self._votes: dict[Any, set[int]] = {}
+        self._votes: dict[tuple[int, Any], set[int]] = {}
         self._heard: set[int] = set()  # acceptors that told a vote since the last catch-up
+
+    @property
+    def done(self) -> bool:
+        """Every slot there is has been learned (never, for a log without a bound)."""
+        return self.slots is not None and len(self.storage.chosen) >= self.slots
+
+    @property
+    def frontier(self) -> int:
+        """The first slot not learned."""
+        st = self.storage
+        slot = st.applied
+        while slot in st.chosen:
+            slot += 1
+        return slot
 
     def start(self) -> list:
         """At boot and after a restart: start polling, arm the catch-up timer."""
-        if self.storage.learned:
+        if self.done:
             return []
         effects = self.on_timer(POLL) if self.poll_interval is not None else []
         if self.catchup:
@@ -85,22 +123,27 @@ class Learner(Role):
         return effects
 
     def on_decide(self, src: int, msg: Decide) -> list:
-        return self._learn(msg.value)
+        return self._learn(msg.slot, msg.value)
 
     def on_ask(self, src: int, msg: Ask) -> list:
-        return [Send((src,), Decide(self.storage.value))] if self.storage.learned else []
+        chosen = self.storage.chosen
+        slots = sorted(s for s in chosen if s >= msg.slot)[:POLL_SLOTS]
+        return [Send((src,), Decide(chosen[s], s)) for s in slots]
 
     def on_timer(self, name: str) -> list:
-        if self.storage.learned:
+        if self.done:
             return []
         if name == POLL:
-            return [Send(self.acceptors, Poll()), SetTimer(POLL, self.poll_interval)]
+            return [Send(self.acceptors, Poll(self.frontier)), SetTimer(POLL, self.poll_interval)]
         if name == CATCHUP:
-            effects: list = [Send(self.acceptors, Poll())] if self.poll_interval is None else []
+            frontier = self.frontier
+            effects: list = (
+                [] if self.poll_interval is not None else [Send(self.acceptors, Poll(frontier))]
+            )
             if self.peers:
-                effects.append(Send(self.peers, Ask()))
+                effects.append(Send(self.peers, Ask(frontier)))
             self.catchups += 1
-            if self.catchups > 1 and self._heard and self.proposers:
+            if self.catchups > 1 and self._heard and self.proposers and self.slots is not None:
                 proposer = self.proposers[self.reissues % len(self.proposers)]
                 self.reissues += 1
                 effects.append(Send((proposer,), Reissue()))
@@ -112,29 +155,45 @@ class Learner(Role):
         """ "To learn that a value has been chosen, a learner must find out that a proposal
         has been accepted by a majority of acceptors" - the same proposal: votes of
         different ballots are never added up."""
-        if self.storage.learned:
+        slot = msg.slot
+        if slot in self.storage.chosen or slot < self.storage.applied:
             return []
         self._heard.add(src)
-        key = self._vote_key(msg)
+        key = (slot, self._vote_key(msg))
         voters = self._votes.get(key)
         if voters is None:
             voters = self._votes[key] = set()
         voters.add(src)
         if len(voters) < self.phase2_quorum:
             return []
-        return self._learn(msg.value)
+        return self._learn(slot, msg.value)
 
     def _vote_key(self, msg: Accepted) -> Any:
         """Votes are added up per ballot: "a single proposal" must be accepted (2.1)."""
         return msg.ballot
 
-    def _learn(self, value: Any) -> list:
-        if self.storage.learned:
+    def _learn(self, slot: int, value: Any) -> list:
+        st = self.storage
+        if slot in st.chosen or slot < st.applied:
             return []
-        self.storage.learned = True
-        self.storage.value = value
-        self._votes.clear()
-        effects: list = [Learned(value)]
+        st.chosen[slot] = value
+        if self._votes:
+            for key in [k for k in self._votes if k[0] == slot]:
+                del self._votes[key]
+        effects: list = [Learned(value, slot)]
         if self.relay_to:
-            effects.append(Send(self.relay_to, Decide(value)))
+            effects.append(Send(self.relay_to, Decide(value, slot)))
+        if st.machine is not None:
+            effects.extend(self._apply())
+        return effects
+
+    def _apply(self) -> list:
+        """Apply every chosen slot that follows the applied prefix, in slot order."""
+        st = self.storage
+        effects: list = []
+        while st.applied in st.chosen:
+            slot = st.applied
+            value = st.chosen[slot]
+            effects.append(Applied(slot, value, st.machine.apply(value)))
+            st.applied += 1
         return effects

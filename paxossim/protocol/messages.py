@@ -1,28 +1,46 @@
 """Messages between roles: immutable, so a duplicated delivery cannot alias state.
 
 The sender is not a field: the network hands every delivery over as (src, message).
+Every message of the synod names its `slot`, the instance of the synod it belongs to: a
+single-decree run uses slot 0 only, a replicated log one slot per position of the log
+(Paxos Made Simple, 3). Phase 1 may cover a slot and every slot above it (`upward`),
+which is how a leader runs phase 1 once for all the instances it will use.
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from paxossim.protocol.ballot import Ballot
 
 
+class Vote(NamedTuple):
+    """An acceptor's vote in one slot, as a promise reports it."""
+
+    slot: int
+    ballot: Ballot
+    value: Any
+
+
 @dataclass(frozen=True, slots=True)
 class Prepare:
-    """Phase 1a: "a prepare request with number n"."""
+    """Phase 1a: "a prepare request with number n", for `slot`, or for `slot` and every
+    slot above it if `upward`."""
 
     ballot: Ballot
+    slot: int = 0
+    upward: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Promise:
-    """Phase 1b: a promise not to accept below `ballot`, with the highest proposal accepted."""
+    """Phase 1b: a promise not to accept below `ballot` in the slots the prepare named,
+    with the highest-numbered proposal accepted in each of them (`votes`, by slot; none
+    where the acceptor never voted)."""
 
     ballot: Ballot
-    accepted_ballot: Ballot
-    accepted_value: Any
+    votes: tuple[Vote, ...] = ()
+    slot: int = 0
+    upward: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +49,7 @@ class Accept:
 
     ballot: Ballot
     value: Any
+    slot: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +58,7 @@ class Accepted:
 
     ballot: Ballot
     value: Any
+    slot: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,23 +67,36 @@ class Nack:
 
     ballot: Ballot
     promised: Ballot
+    slot: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Decide:
-    """A distinguished learner tells the other learners the chosen value."""
+    """A learner tells another learner the value chosen in `slot`."""
 
     value: Any
+    slot: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Poll:
-    """A learner asks an acceptor what it has accepted (answered with `Accepted`)."""
+    """A learner asks an acceptor what it has accepted in `slot` and the slots above
+    (answered with an `Accepted` per slot it voted in, at most `POLL_SLOTS` of them)."""
+
+    slot: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Ask:
-    """A learner that missed the choice asks another learner (answered with `Decide`)."""
+    """A learner that missed a choice asks another learner about `slot` and the slots
+    above (answered with a `Decide` per slot it knows, at most `POLL_SLOTS` of them)."""
+
+    slot: int = 0
+
+
+#: The most slots one answer to a Poll or an Ask covers: a learner far behind catches up
+#: in several exchanges rather than by one flood of messages.
+POLL_SLOTS = 64
 
 
 @dataclass(frozen=True, slots=True)

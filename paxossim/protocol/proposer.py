@@ -161,8 +161,9 @@ class Proposer(Role):
         highest-numbered proposal among the responses, or is any value if the responses
         reported no proposals." Here the accept request goes to every acceptor, which the
         paper allows ("to some set of acceptors"), so that slow promisers can still vote."""
-        if msg.accepted_ballot.round > self.highest_seen:
-            self.highest_seen = msg.accepted_ballot.round
+        for vote in msg.votes:
+            if vote.ballot.round > self.highest_seen:
+                self.highest_seen = vote.ballot.round
         if self.state != PHASE1 or msg.ballot != self.ballot:
             return []
         self._promises[src] = msg
@@ -186,8 +187,8 @@ class Proposer(Role):
     def _phase2_value(self) -> Any:
         """The value of the highest-numbered proposal among the promises, or None if they
         reported no proposals (then the proposer's own value is free to go)."""
-        highest = max(self._promises.values(), key=lambda p: p.accepted_ballot)
-        return None if highest.accepted_ballot == NO_BALLOT else highest.accepted_value
+        votes = [vote for p in self._promises.values() for vote in p.votes]
+        return max(votes, key=lambda v: v.ballot).value if votes else None
 
     # -- phase 2 ------------------------------------------------------------------------
 

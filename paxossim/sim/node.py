@@ -165,8 +165,8 @@ class Node:
         self.observe(None, self.id, RESTART, [])
         for role in self.roles:  # what survived the crash is checked like any step
             self.observe(role, self.id, RESTART, [])
-        learned = self.learner is not None and self.learner.storage.learned
-        if learned and self.proposer is not None:
+        done = self.learner is not None and self.learner.done
+        if done and self.proposer is not None:
             self._step(self.proposer, self.id, STOP, self.proposer.stop())
         elif self.proposal is not None and now >= self.proposal[0]:
             self.propose()
@@ -185,7 +185,7 @@ class Node:
                 timer = self._timers.get((role, effect.name))
                 if timer is not None:
                     timer.deadline = None
-            elif kind is Learned and self.proposer is not None:
+            elif kind is Learned and self.proposer is not None and self.learner.done:
                 self._step(self.proposer, self.id, STOP, self.proposer.stop())
             # the rest (rounds, decisions, leadership) are for the observers only
 

@@ -31,6 +31,7 @@ from paxossim.observe.invariants import (
     Violation,
 )
 from paxossim.observe.steps import CRASH, RESTART, Propose, Timer
+from paxossim.protocol.messages import Vote
 from paxossim.protocol import (
     NO_BALLOT,
     Accept,
@@ -165,9 +166,9 @@ class History:
         if None)."""
         st = self.acceptor[a].storage
         if promised is not None:
-            st.promised = promised
+            st.promised[0] = promised
         if accepted is not None:
-            st.accepted_ballot, st.accepted_value = accepted
+            st.votes[0] = accepted
         return self.step(a, FakeAcceptor(st), cause, effects, src=src)
 
     def restart(self, a: int, storage: AcceptorStorage) -> list[str]:
@@ -189,7 +190,7 @@ class History:
     def request(self, b: Ballot, v, node: int | None = None) -> list[str]:
         """Phase 2a: the accept request (b, v), sent as a promise completes phase 1."""
         node = b.node if node is None else node
-        cause = Promise(b, NO_BALLOT, None)
+        cause = Promise(b)
         return self.step(node, self.proposer, cause, [Send(ACCEPTORS, Accept(b, v))], src=A2)
 
     def decide(self, b: Ballot, v) -> list[str]:
@@ -298,7 +299,7 @@ def test_a_promise_below_an_earlier_promise_is_caught():
     1.1 after 2.2 (and stores it: the promise to 2.2 is lost too)."""
     h = History()
     assert h.promise(A1, B2) == []
-    names = h.by_hand(A1, Prepare(B1), [Send((P1,), Promise(B1, NO_BALLOT, None))],
+    names = h.by_hand(A1, Prepare(B1), [Send((P1,), Promise(B1))],
                       promised=B1)
     assert names == [PROMISE_MONOTONIC, PROMISE_MONOTONIC]
     said, stored = h.checker.violations
@@ -312,7 +313,7 @@ def test_a_promise_below_an_earlier_one_is_caught_even_if_storage_keeps_the_high
     even when stable storage still holds 2.2."""
     h = History()
     h.promise(A1, B2)
-    names = h.by_hand(A1, Prepare(B1), [Send((P1,), Promise(B1, NO_BALLOT, None))])
+    names = h.by_hand(A1, Prepare(B1), [Send((P1,), Promise(B1))])
     assert names == [PROMISE_MONOTONIC]
     mentions(h.last, "acceptor 11", "promised 1.1", "after promising 2.2")
 
@@ -325,7 +326,7 @@ def test_a_lower_prepare_refused_and_a_repeated_one_promised_again_are_fine():
     assert h.handle(A1, h.acceptor[A1], P1, Prepare(B1)) == [Send((P1,), Nack(B1, B2))]
     assert h.promise(A1, B2) == []
     assert h.promise(A1, B3) == []
-    assert h.acceptor[A1].storage.promised == B3
+    assert h.acceptor[A1].storage.promise(0) == B3
     assert h.broken == []
 
 
@@ -334,14 +335,14 @@ def test_a_promise_sent_but_not_stored_is_caught():
     """"An acceptor must remember this information even if it fails and then restarts"
     (2.3): it sends the promise 1.1 and its stable storage still says none."""
     h = History()
-    names = h.by_hand(A1, Prepare(B1), [Send((P1,), Promise(B1, NO_BALLOT, None))])
+    names = h.by_hand(A1, Prepare(B1), [Send((P1,), Promise(B1))])
     assert names == [PROMISE_MONOTONIC]
     mentions(h.last, "acceptor 11", "promised 1.1", "stores only none")
 
 
 def test_a_promise_sent_and_stored_is_fine():
     h = History()
-    names = h.by_hand(A1, Prepare(B1), [Send((P1,), Promise(B1, NO_BALLOT, None))],
+    names = h.by_hand(A1, Prepare(B1), [Send((P1,), Promise(B1))],
                       promised=B1)
     assert names == []
 
@@ -355,7 +356,7 @@ def test_a_restarted_acceptor_that_lost_its_promise_is_caught():
     h.input(P1, "v")
     assert h.ballot(B1, "v") == []
     assert h.promise(A1, B2) == []
-    names = h.restart(A1, AcceptorStorage(B1, B1, "v"))
+    names = h.restart(A1, AcceptorStorage({0: B1}, votes={0: (B1, "v")}))
     assert names == [PROMISE_MONOTONIC]
     mentions(h.last, "acceptor 11", "promised 2.2", "stores only 1.1")
 
@@ -376,7 +377,7 @@ def test_a_restarted_acceptor_with_its_storage_intact_is_fine():
 @breaks(PROMISE_REPORTS_VOTE)
 @pytest.mark.parametrize(
     "reported, shown",
-    [((NO_BALLOT, None), "reporting the vote none"), ((B1, "w"), "reporting the vote (1.1, 'w')")],
+    [((), "reporting the vote none"), ((Vote(0, B1, "w"),), "reporting the vote (1.1, 'w')")],
     ids=["no-vote", "wrong-value"],
 )
 def test_a_promise_that_misreports_the_last_vote_is_caught(reported, shown):
@@ -386,7 +387,7 @@ def test_a_promise_that_misreports_the_last_vote_is_caught(reported, shown):
     h = History()
     h.input(P1, "v")
     assert h.ballot(B1, "v") == []
-    names = h.by_hand(A1, Prepare(B2), [Send((P2,), Promise(B2, *reported))],
+    names = h.by_hand(A1, Prepare(B2), [Send((P2,), Promise(B2, reported))],
                       promised=B2, src=P2)
     assert names == [PROMISE_REPORTS_VOTE]
     mentions(h.last, "acceptor 11", "promised 2.2", shown, "last vote was (1.1, 'v')")
@@ -423,7 +424,7 @@ def test_a_vote_stored_with_its_promise_is_fine():
     h.promise(A1, B1)
     assert h.vote(A1, B2, "v") == []
     st = h.acceptor[A1].storage
-    assert st.promised == st.accepted_ballot == B2
+    assert st.promise(0) == st.vote(0)[0] == B2
 
 
 # -- one-value-per-ballot ------------------------------------------------------------------
@@ -500,9 +501,9 @@ def test_a_vote_at_the_promise_is_fine_and_one_below_is_refused():
     h = History()
     h.promise(A1, B2)
     assert h.vote(A1, B1, "v") == []  # the real acceptor refuses
-    assert h.acceptor[A1].storage.accepted_ballot == NO_BALLOT
+    assert h.acceptor[A1].storage.vote(0)[0] == NO_BALLOT
     assert h.vote(A1, B2, "w") == []
-    assert h.acceptor[A1].storage.accepted_ballot == B2
+    assert h.acceptor[A1].storage.vote(0)[0] == B2
 
 
 # -- vote-never-forgotten ------------------------------------------------------------------
@@ -554,7 +555,7 @@ def test_a_restarted_acceptor_that_lost_its_vote_is_caught():
     h = History()
     h.input(P1, "v")
     h.ballot(B1, "v")
-    names = h.restart(A1, AcceptorStorage(promised=B1))
+    names = h.restart(A1, AcceptorStorage({0: B1}))
     assert names == [VOTE_NEVER_FORGOTTEN]
     mentions(h.last, "acceptor 11", "voted (1.1, 'v')", "stores none")
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from paxossim.protocol.messages import Vote
 from paxossim.protocol import (
     NO_BALLOT,
     Accept,
@@ -45,11 +46,11 @@ def test_first_prepare_is_promised_with_no_proposal():
     a = make()
     b = Ballot(1, P1)
     effects = a.handle(P1, Prepare(b))
-    assert effects == [Send((P1,), Promise(b, NO_BALLOT, None))]
+    assert effects == [Send((P1,), Promise(b))]
     send = only_send(effects)
     assert type(send.msg) is Promise
-    assert a.storage.promised == b
-    assert a.storage.accepted_ballot == NO_BALLOT
+    assert a.storage.promise(0) == b
+    assert a.storage.vote(0)[0] == NO_BALLOT
 
 
 def test_higher_prepare_is_promised_and_raises_the_promise():
@@ -57,8 +58,8 @@ def test_higher_prepare_is_promised_and_raises_the_promise():
     a = make()
     a.handle(P1, Prepare(Ballot(1, P1)))
     b = Ballot(2, P2)
-    assert a.handle(P2, Prepare(b)) == [Send((P2,), Promise(b, NO_BALLOT, None))]
-    assert a.storage.promised == b
+    assert a.handle(P2, Prepare(b)) == [Send((P2,), Promise(b))]
+    assert a.storage.promise(0) == b
 
 
 def test_promise_reports_the_accepted_proposal():
@@ -68,7 +69,7 @@ def test_promise_reports_the_accepted_proposal():
     a.handle(P1, Prepare(b1))
     a.handle(P1, Accept(b1, "x"))
     b2 = Ballot(2, P2)
-    assert a.handle(P2, Prepare(b2)) == [Send((P2,), Promise(b2, b1, "x"))]
+    assert a.handle(P2, Prepare(b2)) == [Send((P2,), Promise(b2, (Vote(0, b1, "x"),)))]
 
 
 def test_promise_reports_the_highest_numbered_of_several_accepted_proposals():
@@ -78,7 +79,7 @@ def test_promise_reports_the_highest_numbered_of_several_accepted_proposals():
     a.handle(P1, Accept(Ballot(1, P1), "x"))
     a.handle(P2, Accept(Ballot(2, P2), "y"))
     b = Ballot(3, P3)
-    assert a.handle(P3, Prepare(b)) == [Send((P3,), Promise(b, Ballot(2, P2), "y"))]
+    assert a.handle(P3, Prepare(b)) == [Send((P3,), Promise(b, (Vote(0, Ballot(2, P2), "y"),)))]
 
 
 @pytest.mark.parametrize(
@@ -98,7 +99,7 @@ def test_prepare_below_the_promise_is_refused_with_a_nack(promised, late):
     effects = a.handle(late.node, Prepare(late))
     assert effects == [Send((late.node,), Nack(late, promised))]
     assert type(only_send(effects).msg) is Nack
-    assert a.storage.promised == promised
+    assert a.storage.promise(0) == promised
 
 
 def test_prepare_below_the_promise_is_ignored_without_the_nack_optimization():
@@ -109,7 +110,7 @@ def test_prepare_below_the_promise_is_ignored_without_the_nack_optimization():
     a.handle(P2, Prepare(hi))
     a.handle(P2, Accept(hi, "y"))
     assert a.handle(P1, Prepare(Ballot(4, P1))) == []
-    assert (a.storage.promised, a.storage.accepted_ballot, a.storage.accepted_value) == (
+    assert (a.storage.promise(0), *a.storage.vote(0)) == (
         hi, hi, "y",
     )
 
@@ -122,7 +123,7 @@ def test_refused_prepare_does_not_lower_the_promise_nor_forget_the_vote():
     a.handle(P2, Prepare(b))
     a.handle(P2, Accept(b, "v"))
     a.handle(P1, Prepare(Ballot(2, P1)))
-    assert a.storage == AcceptorStorage(b, b, "v")
+    assert a.storage == AcceptorStorage({0: b}, votes={0: (b, "v")})
 
 
 def test_duplicate_prepare_of_the_promised_ballot_is_answered_identically():
@@ -133,8 +134,8 @@ def test_duplicate_prepare_of_the_promised_ballot_is_answered_identically():
     b = Ballot(2, P2)
     first = a.handle(P2, Prepare(b))
     second = a.handle(P2, Prepare(b))
-    assert first == second == [Send((P2,), Promise(b, Ballot(1, P1), "x"))]
-    assert a.storage.promised == b
+    assert first == second == [Send((P2,), Promise(b, (Vote(0, Ballot(1, P1), "x"),)))]
+    assert a.storage.promise(0) == b
 
 
 # -- phase 2b: accepting --------------------------------------------------------------
@@ -150,7 +151,7 @@ def test_accept_of_the_promised_ballot_is_accepted():
     effects = a.handle(P1, Accept(b, "x"))
     assert effects == [Send((P1, L1, L2), Accepted(b, "x"))]
     assert type(only_send(effects).msg) is Accepted
-    assert a.storage == AcceptorStorage(b, b, "x")
+    assert a.storage == AcceptorStorage({0: b}, votes={0: (b, "x")})
 
 
 def test_first_accept_without_any_prepare_is_accepted():
@@ -158,7 +159,7 @@ def test_first_accept_without_any_prepare_is_accepted():
     a = make()
     b = Ballot(7, P2)
     assert a.handle(P2, Accept(b, "z")) == [Send((P2, L1, L2), Accepted(b, "z"))]
-    assert a.storage == AcceptorStorage(b, b, "z")
+    assert a.storage == AcceptorStorage({0: b}, votes={0: (b, "z")})
 
 
 def test_accept_above_the_promise_is_accepted_and_raises_the_promise():
@@ -168,13 +169,13 @@ def test_accept_above_the_promise_is_accepted_and_raises_the_promise():
     a.handle(P1, Prepare(Ballot(1, P1)))
     b = Ballot(3, P3)
     assert a.handle(P3, Accept(b, "w")) == [Send((P3, L1, L2), Accepted(b, "w"))]
-    assert a.storage.promised == b
+    assert a.storage.promise(0) == b
     # a prepare between the old promise and the accepted ballot is now refused
     mid = Ballot(2, P2)
     assert a.handle(P2, Prepare(mid)) == [Send((P2,), Nack(mid, b))]
     # and so is an accept of it
     assert a.handle(P2, Accept(mid, "m")) == [Send((P2,), Nack(mid, b))]
-    assert a.storage == AcceptorStorage(b, b, "w")
+    assert a.storage == AcceptorStorage({0: b}, votes={0: (b, "w")})
 
 
 def test_later_higher_accept_replaces_the_vote():
@@ -183,7 +184,7 @@ def test_later_higher_accept_replaces_the_vote():
     a.handle(P1, Accept(Ballot(1, P1), "x"))
     b = Ballot(2, P2)
     assert a.handle(P2, Accept(b, "y")) == [Send((P2, L1, L2), Accepted(b, "y"))]
-    assert a.storage == AcceptorStorage(b, b, "y")
+    assert a.storage == AcceptorStorage({0: b}, votes={0: (b, "y")})
 
 
 def test_accept_below_the_promise_is_refused_with_a_nack():
@@ -197,7 +198,7 @@ def test_accept_below_the_promise_is_refused_with_a_nack():
     effects = a.handle(P1, Accept(lo, "x"))
     assert effects == [Send((P1,), Nack(lo, hi))]
     assert type(only_send(effects).msg) is Nack
-    assert a.storage == AcceptorStorage(hi, NO_BALLOT, None)
+    assert a.storage == AcceptorStorage({0: hi})
 
 
 def test_accept_below_an_accepted_ballot_is_refused():
@@ -208,7 +209,7 @@ def test_accept_below_an_accepted_ballot_is_refused():
     a.handle(P2, Accept(hi, "y"))
     lo = Ballot(1, P1)
     assert a.handle(P1, Accept(lo, "x")) == [Send((P1,), Nack(lo, hi))]
-    assert a.storage == AcceptorStorage(hi, hi, "y")
+    assert a.storage == AcceptorStorage({0: hi}, votes={0: (hi, "y")})
 
 
 def test_accept_below_the_promise_is_ignored_without_the_nack_optimization():
@@ -217,7 +218,7 @@ def test_accept_below_the_promise_is_ignored_without_the_nack_optimization():
     hi = Ballot(2, P2)
     a.handle(P2, Prepare(hi))
     assert a.handle(P1, Accept(Ballot(1, P1), "x")) == []
-    assert a.storage == AcceptorStorage(hi, NO_BALLOT, None)
+    assert a.storage == AcceptorStorage({0: hi})
 
 
 def test_nack_goes_to_the_sender_of_the_request():
@@ -319,7 +320,7 @@ def test_poll_changes_no_state():
     hi = Ballot(6, P3)
     a.handle(P3, Prepare(hi))
     assert a.handle(LEARNER, Poll()) == [Send((LEARNER,), Accepted(b, "q"))]
-    assert a.storage == AcceptorStorage(hi, b, "q")
+    assert a.storage == AcceptorStorage({0: hi}, votes={0: (b, "q")})
 
 
 # -- stable storage -------------------------------------------------------------------
@@ -335,7 +336,7 @@ def test_restarted_acceptor_keeps_its_promise():
     lo = Ballot(4, P1)
     assert restarted.handle(P1, Prepare(lo)) == [Send((P1,), Nack(lo, hi))]
     assert restarted.handle(P1, Accept(lo, "x")) == [Send((P1,), Nack(lo, hi))]
-    assert storage == AcceptorStorage(hi, NO_BALLOT, None)
+    assert storage == AcceptorStorage({0: hi})
 
 
 def test_restarted_acceptor_keeps_its_vote():
@@ -346,7 +347,7 @@ def test_restarted_acceptor_keeps_its_vote():
     make(storage).handle(P1, Accept(b, "x"))
     restarted = make(storage)
     b2 = Ballot(3, P2)
-    assert restarted.handle(P2, Prepare(b2)) == [Send((P2,), Promise(b2, b, "x"))]
+    assert restarted.handle(P2, Prepare(b2)) == [Send((P2,), Promise(b2, (Vote(0, b, "x"),)))]
     assert make(storage).handle(LEARNER, Poll()) == [Send((LEARNER,), Accepted(b, "x"))]
 
 
@@ -358,9 +359,9 @@ def test_all_state_lives_in_the_storage():
     assert a.storage is storage
     b = Ballot(1, P1)
     a.handle(P1, Prepare(b))
-    assert storage.promised == b
+    assert storage.promise(0) == b
     a.handle(P1, Accept(b, "x"))
-    assert (storage.accepted_ballot, storage.accepted_value) == (b, "x")
+    assert storage.vote(0) == (b, "x")
 
 
 # -- anything else --------------------------------------------------------------------
@@ -369,7 +370,7 @@ def test_all_state_lives_in_the_storage():
 @pytest.mark.parametrize(
     "msg",
     [
-        Promise(Ballot(9, P1), NO_BALLOT, None),
+        Promise(Ballot(9, P1)),
         Accepted(Ballot(9, P1), "x"),
         Nack(Ballot(1, P1), Ballot(9, P2)),
         Decide("x"),
@@ -382,4 +383,4 @@ def test_messages_for_other_roles_are_ignored(msg):
     b = Ballot(2, P1)
     a.handle(P1, Accept(b, "x"))
     assert a.handle(P1, msg) == []
-    assert a.storage == AcceptorStorage(b, b, "x")
+    assert a.storage == AcceptorStorage({0: b}, votes={0: (b, "x")})

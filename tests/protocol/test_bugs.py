@@ -1,5 +1,6 @@
 """The bug switches as mixins on the roles: each breaks one sentence of the paper."""
 
+from paxossim.protocol.messages import Vote
 from paxossim.protocol import (
     Accept,
     Accepted,
@@ -30,8 +31,8 @@ def proposer(cls, node=1, storage=None):
 def to_phase2(p):
     p.start()
     b = p.ballot
-    p.handle(A1, Promise(b, Ballot(0, -1), None))
-    p.handle(A2, Promise(b, Ballot(0, -1), None))
+    p.handle(A1, Promise(b))
+    p.handle(A2, Promise(b))
     return b
 
 
@@ -45,15 +46,15 @@ def test_ignore_accepted_keeps_the_own_value():
     p = proposer(role_classes(("ignore_accepted",)).proposer, storage=ProposerStorage(round=3))
     p.start()
     b = p.ballot
-    p.handle(A1, Promise(b, Ballot(2, 2), "theirs"))
-    assert p.handle(A2, Promise(b, Ballot(0, -1), None)) == [
+    p.handle(A1, Promise(b, (Vote(0, Ballot(2, 2), "theirs"),)))
+    assert p.handle(A2, Promise(b)) == [
         Send(ACCEPTORS, Accept(b, "mine")),
         SetTimer("retry", 5.0),
     ]
     honest = proposer(Proposer, storage=ProposerStorage(round=3))
     honest.start()
-    honest.handle(A1, Promise(honest.ballot, Ballot(2, 2), "theirs"))
-    effects = honest.handle(A2, Promise(honest.ballot, Ballot(0, -1), None))
+    honest.handle(A1, Promise(honest.ballot, (Vote(0, Ballot(2, 2), "theirs"),)))
+    effects = honest.handle(A2, Promise(honest.ballot))
     assert Send(ACCEPTORS, Accept(honest.ballot, "theirs")) in effects
 
 
@@ -95,6 +96,6 @@ def test_learner_mixes_ballots_adds_votes_for_a_value_across_ballots():
 
 
 def test_acceptor_amnesia_forgets_promise_and_vote_on_restart():
-    st = AcceptorStorage(promised=Ballot(3, 1), accepted_ballot=Ballot(3, 1), accepted_value="x")
+    st = AcceptorStorage({0: Ballot(3, 1)}, votes={0: (Ballot(3, 1), "x")})
     assert survive_restart(st, ("acceptor_amnesia",)) == AcceptorStorage()
     assert survive_restart(st, ("ballot_reuse",)) is st

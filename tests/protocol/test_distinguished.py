@@ -89,7 +89,7 @@ def forward(to, value):
 
 
 def empty_promise(ballot):
-    return Promise(ballot, NO_BALLOT, None)
+    return Promise(ballot)
 
 
 def phase2_value(d, ballot):

@@ -214,7 +214,7 @@ def test_other_timers_are_ignored():
 
 @pytest.mark.parametrize(
     "msg",
-    [Prepare(B1), Accept(B1, "x"), Promise(B2, NO_BALLOT, None), Nack(B1, B2), Poll(), "junk"],
+    [Prepare(B1), Accept(B1, "x"), Promise(B2), Nack(B1, B2), Poll(), "junk"],
 )
 def test_messages_for_other_roles_are_ignored(msg):
     lr = make(quorum=1)
@@ -235,7 +235,7 @@ def test_learned_value_survives_a_restart():
     assert restarted.on_timer("poll") == []
     assert feed(restarted, [(a, Accepted(B2, "y")) for a in ACCEPTORS]) == [[]] * 5
     assert restarted.handle(A1, Decide("y")) == []
-    assert storage == LearnerStorage(True, "x")
+    assert storage == LearnerStorage({0: "x"})
 
 
 def test_learning_writes_to_the_storage_handed_in():
@@ -243,7 +243,7 @@ def test_learning_writes_to_the_storage_handed_in():
     lr = make(storage, quorum=1)
     assert lr.storage is storage
     lr.handle(A1, Accepted(B1, "x"))
-    assert storage == LearnerStorage(True, "x")
+    assert storage == LearnerStorage({0: "x"})
 
 
 # -- catching up ----------------------------------------------------------------------
@@ -307,7 +307,7 @@ def test_catchup_stops_once_learned():
     lr.handle(99, Decide("x"))
     assert lr.on_timer("catchup") == []
     assert lr.on_timer("poll") == []
-    storage = LearnerStorage(True, "x")
+    storage = LearnerStorage({0: "x"})
     assert make_catchup(storage=storage).start() == []
 
 

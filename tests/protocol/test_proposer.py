@@ -5,6 +5,7 @@ from itertools import permutations
 
 import pytest
 
+from paxossim.protocol.messages import Vote
 from paxossim.protocol import (
     NO_BALLOT,
     Accept,
@@ -70,7 +71,7 @@ def round_start(ballot, acceptors=ACCEPTORS):
 
 
 def empty_promise(ballot):
-    return Promise(ballot, NO_BALLOT, None)
+    return Promise(ballot)
 
 
 def to_phase2(p, acceptors=ACCEPTORS[:2]):
@@ -208,9 +209,9 @@ def test_adopts_the_value_of_the_highest_numbered_accepted_proposal(order):
     b = p.ballot
     assert b == Ballot(5, ME)
     reports = {
-        10: Promise(b, NO_BALLOT, None),
-        11: Promise(b, Ballot(3, OTHER), "newer"),
-        12: Promise(b, Ballot(2, 4), "older"),
+        10: Promise(b),
+        11: Promise(b, (Vote(0, Ballot(3, OTHER), "newer"),)),
+        12: Promise(b, (Vote(0, Ballot(2, 4), "older"),)),
     }
     effects = []
     for src in order:
@@ -230,8 +231,8 @@ def test_adopts_the_higher_node_on_a_round_tie(first):
     p = make(storage=ProposerStorage(round=4))
     p.start()
     b = p.ballot
-    reports = {"from-4": (A1, Promise(b, Ballot(3, 4), "from-4")),
-               "from-2": (A2, Promise(b, Ballot(3, 2), "from-2"))}  # fmt: skip
+    reports = {"from-4": (A1, Promise(b, (Vote(0, Ballot(3, 4), "from-4"),))),
+               "from-2": (A2, Promise(b, (Vote(0, Ballot(3, 2), "from-2"),)))}  # fmt: skip
     second = "from-2" if first == "from-4" else "from-4"
     assert p.handle(*reports[first]) == []
     effects = p.handle(*reports[second])
@@ -249,7 +250,7 @@ def test_a_single_reported_proposal_among_empty_ones_is_adopted():
     p.start()
     b = p.ballot
     p.handle(A1, empty_promise(b))
-    effects = p.handle(A2, Promise(b, Ballot(2, OTHER), "theirs"))
+    effects = p.handle(A2, Promise(b, (Vote(0, Ballot(2, OTHER), "theirs"),)))
     assert effects == [
         ValueAdopted(b, "theirs"),
         Send(ACCEPTORS, Accept(b, "theirs")),
@@ -266,8 +267,8 @@ def test_promises_for_an_older_ballot_do_not_count():
     p.on_timer("retry")
     new = p.ballot
     assert new > old
-    assert p.handle(A1, Promise(old, Ballot(2, OTHER), "stale")) == []
-    assert p.handle(A2, Promise(old, Ballot(2, OTHER), "stale")) == []
+    assert p.handle(A1, Promise(old, (Vote(0, Ballot(2, OTHER), "stale"),))) == []
+    assert p.handle(A2, Promise(old, (Vote(0, Ballot(2, OTHER), "stale"),))) == []
     assert p.handle(A3, empty_promise(new)) == []
     effects = p.handle(A1, empty_promise(new))
     assert effects == [Send(ACCEPTORS, Accept(new, "mine")), SetTimer("retry", RETRY_TIMEOUT)]
@@ -293,7 +294,7 @@ def test_promises_after_the_quorum_are_ignored():
     the value."""
     p = make()
     b = to_phase2(p)
-    assert p.handle(A3, Promise(b, Ballot(0, 0), "late")) == []
+    assert p.handle(A3, Promise(b, (Vote(0, Ballot(0, 0), "late"),))) == []
 
 
 def test_phase1_quorum_size_is_respected():
@@ -331,7 +332,7 @@ def test_decided_reports_the_adopted_value():
     p = make(storage=ProposerStorage(round=2))
     p.start()
     b = p.ballot
-    p.handle(A1, Promise(b, Ballot(1, OTHER), "theirs"))
+    p.handle(A1, Promise(b, (Vote(0, Ballot(1, OTHER), "theirs"),)))
     p.handle(A2, empty_promise(b))
     p.handle(A1, Accepted(b, "theirs"))
     assert p.handle(A2, Accepted(b, "theirs")) == [CancelTimer("retry"), Decided(b, "theirs")]
@@ -658,7 +659,7 @@ def test_a_handed_value_still_yields_to_an_accepted_one():
     p = make(storage=ProposerStorage(round=3))
     p.start("handed")
     b = p.ballot
-    p.handle(A1, Promise(b, Ballot(2, OTHER), "theirs"))
+    p.handle(A1, Promise(b, (Vote(0, Ballot(2, OTHER), "theirs"),)))
     assert p.handle(A2, empty_promise(b))[:2] == [
         ValueAdopted(b, "theirs"),
         Send(ACCEPTORS, Accept(b, "theirs")),
@@ -734,8 +735,8 @@ def test_a_decided_proposer_issues_a_new_proposal_when_a_learner_asks():
     effects = p.handle(40, Reissue())
     assert started_ballot(effects) == Ballot(b.round + 1, ME)
     nxt = p.ballot
-    p.handle(A1, Promise(nxt, b, "mine"))
-    assert Send(ACCEPTORS, Accept(nxt, "mine")) in p.handle(A2, Promise(nxt, b, "mine"))
+    p.handle(A1, Promise(nxt, (Vote(0, b, "mine"),)))
+    assert Send(ACCEPTORS, Accept(nxt, "mine")) in p.handle(A2, Promise(nxt, (Vote(0, b, "mine"),)))
 
 
 def test_a_proposer_at_work_ignores_a_learner_asking():
