@@ -22,6 +22,7 @@ from paxossim import __version__
 from paxossim.experiment import compare, run_batch
 from paxossim.observe.trace import MAX_TRACE_ROWS, TraceTooLarge
 from paxossim.results import (
+    COMMANDS_FILE,
     COMPARISON_FIGURE,
     COMPARISON_FILE,
     EVENTS_FILE,
@@ -42,7 +43,13 @@ from paxossim.scenario import (
     load_scenario,
 )
 from paxossim.sim.world import simulate
-from paxossim.summary import describe_run, format_comparison, format_summary, summarize
+from paxossim.summary import (
+    describe_run,
+    format_commands,
+    format_comparison,
+    format_summary,
+    summarize,
+)
 
 EXIT_OK, EXIT_UNSAFE, EXIT_BAD_INPUT, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_NOT_LIVE = 4
@@ -393,7 +400,7 @@ def _run(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int
     _distinct_names(scenarios)
     out = _output_folder(args.out)
     for _, scenario in scenarios:
-        _output_folder(out / scenario.name, (RUNS_FILE, EVENTS_FILE, SCENARIO_FILE))
+        _output_folder(out / scenario.name, (RUNS_FILE, EVENTS_FILE, COMMANDS_FILE, SCENARIO_FILE))
     if args.trace:
         for path, scenario in scenarios:
             rows = 3 * (args.runs or scenario.runs) * scenario.estimated_messages
@@ -417,6 +424,8 @@ def _run(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) -> int
         folder = write_results(batch, out)
         for _, row in summarize(batch.runs).iterrows():
             _say(format_summary(row))
+        if batch.commands is not None:
+            _say(format_commands(batch.commands, batch.runs))
         _say(f"  results         {Path(folder) / RUNS_FILE}")
         bad = batch.runs[batch.runs["safety_violations"] > 0]
         if len(bad):
@@ -430,7 +439,7 @@ def _compare(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) ->
     _distinct_names(scenarios)
     from paxossim.plots import comparison_figure  # matplotlib only where a figure is drawn
 
-    out = _output_folder(args.out, (COMPARISON_FILE, RUNS_FILE, COMPARISON_FIGURE))
+    out = _output_folder(args.out, (COMPARISON_FILE, RUNS_FILE, COMMANDS_FILE, COMPARISON_FIGURE))
     runs = args.runs or scenarios[0][1].runs
     if args.max_events is not None:
         scenarios = [
@@ -441,7 +450,9 @@ def _compare(args: argparse.Namespace, scenarios: list[tuple[str, Scenario]]) ->
         batches = compare([s for _, s in scenarios], args.runs, args.seed, args.workers, advance)
     runs = pd.concat([b.runs for b in batches], ignore_index=True)
     table = summarize(runs)
-    folder = write_comparison(runs, table, comparison_figure(runs), out)
+    kv = [b.commands for b in batches if b.commands is not None]
+    commands = pd.concat(kv, ignore_index=True) if kv else None
+    folder = write_comparison(runs, table, comparison_figure(runs), out, commands)
     first = batches[0].scenario
     _say(
         f"{len(batches)} scenarios, {first.runs} runs each on seeds {first.seed}.."

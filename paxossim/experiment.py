@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import pandas as pd
 
+from paxossim.observe.commands import commands_frame
 from paxossim.observe.record import RUN_COLUMNS as _RECORD_COLUMNS
 from paxossim.observe.trace import COLUMNS as TRACE_COLUMNS
 from paxossim.observe.trace import MAX_TRACE_ROWS
@@ -36,6 +37,7 @@ class Batch:
     scenario: Scenario
     runs: pd.DataFrame
     events: pd.DataFrame | None = None
+    commands: pd.DataFrame | None = None  # a kv scenario's client commands, every run
 
 
 def run_scenario(
@@ -101,9 +103,10 @@ def _run_batches(
     batches = []
     for scenario in scenarios:
         mine = [part for (s, *_), part in zip(jobs, parts, strict=True) if s is scenario]
-        rows = [row for part_rows, _ in mine for row in part_rows]
-        events = pd.concat([e for _, e in mine], ignore_index=True) if trace else None
-        batches.append(Batch(scenario, runs_frame(rows), events))
+        rows = [row for part_rows, _, _ in mine for row in part_rows]
+        events = pd.concat([e for _, e, _ in mine], ignore_index=True) if trace else None
+        commands = commands_frame([c for _, _, part in mine for c in part]) if scenario.kv else None
+        batches.append(Batch(scenario, runs_frame(rows), events, commands))
     return batches
 
 
@@ -189,6 +192,11 @@ def runs_frame(rows: list[dict]) -> pd.DataFrame:
         df[col] = df[col].astype("float64")
     df["value"] = df["value"].astype("string")
     df["violation"] = df["violation"].astype("string")
+    for col in ("commands", "completed", "slots_chosen", "noops"):
+        df[col] = df[col].astype("Int64")
+    for col in ("throughput", "latency_p50", "latency_p99", "longest_stall"):
+        df[col] = df[col].astype("float64")
+    df["linearizable"] = df["linearizable"].astype("boolean")
     return df
 
 
@@ -209,18 +217,21 @@ def _chunks(runs: int, workers: int) -> list[tuple[int, int]]:
 
 def _run_chunk(
     scenario: Scenario, start: int, stop: int, trace: bool
-) -> tuple[list[dict], pd.DataFrame | None]:
-    """Runs start..stop-1 of a scenario: their rows, and their events when traced. The
+) -> tuple[list[dict], pd.DataFrame | None, list[tuple]]:
+    """Runs start..stop-1 of a scenario: their rows, their events when traced, and the
+    rows of their client commands (kv). The
     traced events of a chunk may take its share (by runs) of MAX_TRACE_ROWS: more raise
     TraceTooLarge, so that all the chunks together stay within it."""
     plan = Plan.of(scenario)
-    rows, traces = [], []
+    rows, traces, commands = [], [], []
     allowance = MAX_TRACE_ROWS * (stop - start) // scenario.runs
     for run in range(start, stop):
         result = simulate(
             scenario, scenario.seed + run, run=run, plan=plan, trace=trace, trace_limit=allowance
         )
         rows.append(result.record.as_row())
+        if result.commands:
+            commands.extend(result.commands)
         if trace:
             events = result.trace
             allowance -= len(events)
@@ -229,6 +240,6 @@ def _run_chunk(
             events.insert(0, "scenario", scenario.name)
             traces.append(events)
     if not trace:
-        return rows, None
+        return rows, None, commands
     empty = pd.DataFrame(columns=["scenario", "seed", "run", *TRACE_COLUMNS])
-    return rows, pd.concat(traces, ignore_index=True) if traces else empty
+    return rows, pd.concat(traces, ignore_index=True) if traces else empty, commands

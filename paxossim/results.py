@@ -24,6 +24,7 @@ from paxossim.scenario import Scenario
 
 RUNS_FILE = "runs.parquet"
 EVENTS_FILE = "events.parquet"
+COMMANDS_FILE = "commands.parquet"
 SCENARIO_FILE = "scenario.toml"
 COMPARISON_FILE = "comparison.parquet"
 COMPARISON_FIGURE = "comparison.png"
@@ -60,8 +61,9 @@ def write_table(df: pd.DataFrame, path: Path, scenario: Scenario | None = None) 
 
 
 def write_results(batch: Batch, out: str | Path) -> Path:
-    """`<out>/<name>/runs.parquet` and the resolved `scenario.toml` (and `events.parquet`
-    when the runs were traced, else an older one is removed); returns the folder."""
+    """`<out>/<name>/runs.parquet` and the resolved `scenario.toml`, `events.parquet`
+    when the runs were traced and `commands.parquet` for a kv scenario (else an older one
+    is removed); returns the folder."""
     scenario = batch.scenario
     folder = Path(out) / scenario.name
     write_table(batch.runs, folder / RUNS_FILE, scenario)  # it carries its scenario too
@@ -69,6 +71,10 @@ def write_results(batch: Batch, out: str | Path) -> Path:
         write_table(batch.events, folder / EVENTS_FILE, scenario)
     else:  # an events.parquet of earlier runs would no longer match runs.parquet
         (folder / EVENTS_FILE).unlink(missing_ok=True)
+    if batch.commands is not None:
+        write_table(batch.commands, folder / COMMANDS_FILE, scenario)
+    else:
+        (folder / COMMANDS_FILE).unlink(missing_ok=True)
     phase1, phase2 = scenario.quorum_sizes
     text = (
         "# The scenario as run: defaults and command-line overrides filled in.\n"
@@ -79,13 +85,22 @@ def write_results(batch: Batch, out: str | Path) -> Path:
 
 
 def write_comparison(
-    runs: pd.DataFrame, table: pd.DataFrame, figure: "Figure", out: str | Path
+    runs: pd.DataFrame,
+    table: pd.DataFrame,
+    figure: "Figure",
+    out: str | Path,
+    commands: pd.DataFrame | None = None,
 ) -> Path:
     """`<out>/comparison.parquet` (one row per scenario), `<out>/runs.parquet` (every run
-    of every scenario) and `<out>/comparison.png`; returns the folder."""
+    of every scenario), `<out>/commands.parquet` (every client command of the kv
+    scenarios, if any) and `<out>/comparison.png`; returns the folder."""
     folder = Path(out)
     write_table(table, folder / COMPARISON_FILE)
     write_table(runs, folder / RUNS_FILE)
+    if commands is not None:
+        write_table(commands, folder / COMMANDS_FILE)
+    else:
+        (folder / COMMANDS_FILE).unlink(missing_ok=True)
     save_figure(figure, folder / COMPARISON_FIGURE)
     return folder
 

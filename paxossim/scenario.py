@@ -25,6 +25,8 @@ from paxossim.protocol.quorum import Quorums
 MAX_NODES = 2_000
 MAX_RUNS = 1_000_000
 MAX_SEED = 2**62
+#: Commands per client of a kv scenario: a run keeps every command's row in memory.
+MAX_REQUESTS = 1_000_000
 #: Above this many messages per run (estimated before running), a scenario gets a warning.
 WARN_MESSAGES = 1_000_000
 #: Events (message deliveries and timer expiries) a run may process before it stops and
@@ -101,6 +103,8 @@ class Leader(_Section):
 
 class Protocol(_Section):
     strategy: Literal["leaderless", "leader"] = "leaderless"
+    window: Annotated[int, Field(ge=1, le=10_000)] = 8  # kv: slots in flight per proposer
+    batch: Annotated[int, Field(ge=1, le=10_000)] = 1  # kv: commands per slot at most
     retry_timeout: Duration = 0.1
     backoff: Backoff = NoBackoff()
     nack: bool = True
@@ -128,8 +132,33 @@ class Bugs(_Section):
         return tuple(name for name, value in self if value)
 
 
+class Mix(_Section):
+    """The share of each operation among a client's commands (they sum to 1)."""
+
+    put: Probability = 0.5
+    get: Probability = 0.4
+    cas: Probability = 0.1
+    append: Probability = 0.0
+
+    @property
+    def ops(self) -> tuple[tuple[str, float], ...]:
+        return tuple((op, p) for op, p in self if p > 0)
+
+
 class Workload(_Section):
+    """What is asked of the cluster: one value per proposer (`kind = "synod"`), or
+    clients sending commands to a replicated key-value store (`kind = "kv"`)."""
+
+    kind: Literal["synod", "kv"] = "synod"
     propose_at: Time | list[Time] = 0.0
+    clients: Annotated[int, Field(ge=1, le=MAX_NODES)] = 1
+    requests: Annotated[int, Field(ge=0, le=MAX_REQUESTS)] = 100  # per client
+    keys: Annotated[int, Field(ge=1, le=1_000_000)] = 5
+    mix: Mix = Mix()
+    rate: Duration | None = None  # open loop: commands per second per client (Poisson)
+    think_time: Time | None = None  # closed loop (the default, with 0): pause after a reply
+    request_timeout: Duration = 0.5
+    start: Time = 0.0  # when the clients send their first command
 
 
 class Scenario(_Section):
@@ -174,6 +203,18 @@ class Scenario(_Section):
         """When each proposer (in `cluster.proposers` order) starts."""
         at = self.workload.propose_at
         return tuple(at) if isinstance(at, list) else (at,) * len(self.cluster.proposers)
+
+    @property
+    def kv(self) -> bool:
+        return self.workload.kind == "kv"
+
+    @property
+    def client_ids(self) -> tuple[int, ...]:
+        """A kv scenario's clients: nodes numbered after the cluster's."""
+        if not self.kv:
+            return ()
+        n = self.cluster.nodes
+        return tuple(range(n, n + self.workload.clients))
 
     @property
     def quorum_sizes(self) -> tuple[int, int]:
@@ -264,7 +305,10 @@ class Scenario(_Section):
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if self.kv:
+            del data["workload"]["propose_at"]  # a synod key, refused in a kv scenario
+        return data
 
     def to_toml(self) -> str:
         """The scenario with every default written out; reads back as an equal Scenario."""
@@ -394,14 +438,16 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
     n = s.cluster.nodes
     problems: list[tuple[str, str]] = []
 
-    def check_ids(key: str, ids: Any, allow_empty: bool = False) -> None:
+    everyone = n + len(s.client_ids)  # faults and partitions may name clients too
+
+    def check_ids(key: str, ids: Any, allow_empty: bool = False, limit: int = n) -> None:
         if ids == "all":
             return
         if not ids and not allow_empty:
             problems.append((key, "must name at least one node"))
         for i, node in enumerate(ids):
-            if node >= n:
-                problems.append((f"{key}[{i}]", f"node id must be in 0..{n - 1}, got {node}"))
+            if node >= limit:
+                problems.append((f"{key}[{i}]", f"node id must be in 0..{limit - 1}, got {node}"))
         dupes = sorted({x for x in ids if ids.count(x) > 1})
         if dupes:
             problems.append((key, f"node ids must be distinct, got {dupes} more than once"))
@@ -445,15 +491,17 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
                 (f"{key}.end", f"must be after start ({part.start:g}), got {part.end:g}")
             )
         for g, group in enumerate(part.groups):
-            check_ids(f"{key}.groups[{g}]", group)
+            check_ids(f"{key}.groups[{g}]", group, limit=everyone)
         flat = [node for group in part.groups for node in group]
         if len(flat) != len(set(flat)):
             problems.append((f"{key}.groups", "a node may be in one group only"))
 
     for i, fault in enumerate(s.faults):
         key = f"faults[{i}]"
-        if fault.node >= n:
-            problems.append((f"{key}.node", f"node id must be in 0..{n - 1}, got {fault.node}"))
+        if fault.node >= everyone:
+            problems.append(
+                (f"{key}.node", f"node id must be in 0..{everyone - 1}, got {fault.node}")
+            )
         if fault.restart_at is not None and fault.restart_at <= fault.crash_at:
             problems.append(
                 (
@@ -469,12 +517,46 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
                 f"must be longer than the heartbeat ({leader.heartbeat:g}), got {leader.timeout:g}",
             )
         )
+    if s.kv:
+        problems.extend(_check_kv(s))
     at = s.workload.propose_at
     if isinstance(at, list) and len(at) != len(s.cluster.proposers):
         problems.append(
             (
                 "workload.propose_at",
                 f"needs one time per proposer ({len(s.cluster.proposers)}), got {len(at)}",
+            )
+        )
+    return problems
+
+
+def _check_kv(s: Scenario) -> list[tuple[str, str]]:
+    """Rules of a replicated key-value store scenario."""
+    w = s.workload
+    problems: list[tuple[str, str]] = []
+    total = sum(p for _, p in w.mix)
+    if abs(total - 1.0) > 1e-9:
+        problems.append(("workload.mix", f"the shares must sum to 1, got {total:g}"))
+    if w.rate is not None and w.think_time is not None:
+        problems.append(
+            (
+                "workload.rate",
+                "give rate (open loop) or think_time (closed loop), not both, "
+                f"got rate = {w.rate:g} and think_time = {w.think_time:g}",
+            )
+        )
+    if "propose_at" in w.model_fields_set:
+        problems.append(
+            ("workload.propose_at", 'only for kind = "synod": kv clients start at workload.start')
+        )
+    not_replicas = sorted(set(s.proposer_ids) - set(s.learner_ids))
+    if not_replicas:
+        problems.append(
+            (
+                "cluster.learners",
+                "in a kv scenario every proposer node must also be a learner (its replica "
+                f"applies the commands it answers clients for), got proposers {not_replicas} "
+                "that are not",
             )
         )
     return problems
@@ -493,6 +575,7 @@ _TABLES: dict[str, type[BaseModel]] = {
     "protocol.leader": Leader,
     "bugs": Bugs,
     "workload": Workload,
+    "workload.mix": Mix,
 }
 _UNION_MEMBERS: dict[str, tuple[str, dict[str, type[BaseModel]]]] = {
     "network.delay": (

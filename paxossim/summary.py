@@ -77,6 +77,30 @@ def format_summary(row: pd.Series) -> str:
     return "\n".join(lines)
 
 
+def format_commands(commands: pd.DataFrame, runs: pd.DataFrame) -> str:
+    """A kv scenario's client commands over all its runs: per-command latency, throughput,
+    and how the histories fared."""
+    done = commands["latency"].dropna()
+    pct = "   ".join(f"p{p} {_ms(_percentile(done, p))}" for p in (50, 90, 99))
+    throughput = runs["throughput"].dropna()
+    verdicts = runs["linearizable"]
+    checked = f"{int(verdicts.sum())} of {len(runs)} runs linearizable" + (
+        f", {int(verdicts.isna().sum())} not decided" if verdicts.isna().any() else ""
+    )
+    return "\n".join(
+        [
+            f"  commands        {len(done)} of {len(commands)} completed   {checked}",
+            f"  latency         {pct}  (per completed command)",
+            "  throughput      "
+            + (
+                f"{throughput.median():.1f} commands/s (median over runs)"
+                if len(throughput)
+                else "-"
+            ),
+        ]
+    )
+
+
 def format_comparison(table: pd.DataFrame) -> str:
     """The comparison as one aligned text table, times in milliseconds."""
     view = pd.DataFrame(

@@ -24,7 +24,8 @@ from typing import Any
 
 from paxossim.observe.steps import Crash, Propose, Restart
 from paxossim.protocol.ballot import NO_BALLOT, Ballot
-from paxossim.protocol.effects import Decided, Learned, Send
+from paxossim.protocol.effects import Applied, Decided, Learned, Responded, Send, Submitted
+from paxossim.protocol.kvstore import KVStore
 from paxossim.protocol.messages import Accept, Accepted, Poll, Prepare, Promise
 from paxossim.protocol.quorum import Quorums
 from paxossim.protocol.role import Role
@@ -42,6 +43,9 @@ ONE_VALUE_PER_BALLOT = "one-value-per-ballot"
 ACCEPTED_AT_OR_ABOVE_PROMISE = "accepts-only-at-or-above-promise"
 VOTE_NEVER_FORGOTTEN = "vote-never-forgotten"
 BALLOT_UNIQUE = "ballot-never-reused"
+APPLIED_IN_ORDER = "applied-in-slot-order-once-chosen"
+APPLIED_AT_MOST_ONCE = "command-applied-at-most-once"
+RESPONSE_MATCHES = "response-matches-chosen-order"
 
 #: Every invariant, with the sentence it checks (the README's list is tested against it).
 INVARIANTS = {
@@ -64,6 +68,13 @@ INVARIANTS = {
     VOTE_NEVER_FORGOTTEN: "an acceptor's stable storage keeps its last vote, and a poll is "
     "answered with it",
     BALLOT_UNIQUE: "no ballot is started twice",
+    APPLIED_IN_ORDER: "log: a replica applies slot k right after slot k-1 (from slot 0), "
+    "only once k is chosen, and applies the value chosen in k: what it applied is a prefix "
+    "of the one chosen sequence",
+    APPLIED_AT_MOST_ONCE: "log: a replica executes each client command (client, seq) at most "
+    "once, however often it is chosen",
+    RESPONSE_MATCHES: "log: what a client is told a command returned is what it returns "
+    "when the chosen slots are applied in order",
 }
 
 
@@ -87,10 +98,11 @@ class SafetyChecker:
     __slots__ = (
         "quorums", "violations", "first_chosen", "_promised", "_floors", "_vote",
         "_slots_of", "_ballot_value", "_voters", "_issued", "_chosen", "_inputs",
-        "_learned", "_started", "_lost",
+        "_learned", "_started", "_lost", "_reference", "_reference_next", "_applied_next",
+        "_executed",
     )  # fmt: skip
 
-    def __init__(self, quorums: Quorums):
+    def __init__(self, quorums: Quorums, log: bool = False):
         self.quorums = quorums
         self.violations: list[Violation] = []
         #: slot -> (ballot, value, time) of the first ballot in which a value was chosen
@@ -112,6 +124,11 @@ class SafetyChecker:
         self._learned: dict[tuple[int, int], Any] = {}  # (learner, slot) -> value
         self._started: dict[Ballot, int] = {}
         self._lost: dict[tuple[int, int], tuple] = {}  # (acceptor, slot) -> loss reported
+        #: a replicated log: the store as the chosen slots, applied in order, make it
+        self._reference = KVStore() if log else None
+        self._reference_next = 0  # the first chosen slot the reference has not applied
+        self._applied_next: dict[int, int] = {}  # replica -> the next slot it may apply
+        self._executed: dict[int, set[tuple[int, int]]] = {}  # replica -> commands executed
 
     # -- what is chosen ----------------------------------------------------------------
 
@@ -162,8 +179,18 @@ class SafetyChecker:
                     self._decided(now, node, effect)
         elif kind == "learner":
             for effect in effects:
-                if type(effect) is Learned:
+                etype = type(effect)
+                if etype is Learned:
                     self._learned_value(now, node, effect.slot, effect.value)
+                elif etype is Applied:
+                    self._applied(now, node, effect)
+        elif kind == "client":
+            for effect in effects:
+                etype = type(effect)
+                if etype is Submitted:
+                    self._inputs.add(effect.command)
+                elif etype is Responded:
+                    self._responded(now, node, effect)
 
     # -- acceptors ---------------------------------------------------------------------
 
@@ -370,6 +397,8 @@ class SafetyChecker:
         first = self.first_chosen.get(slot)
         if first is None:
             self.first_chosen[slot] = (ballot, value, now)
+            if self._reference is not None:
+                self._advance_reference()
         elif value != first[1]:
             self._violate(
                 now,
@@ -483,6 +512,65 @@ class SafetyChecker:
                 now,
                 LEARNED_NEVER_CHANGES,
                 f"learner {node} learned {before!r}{_in(slot)}, then {value!r}",
+            )
+
+    # -- the replicated log ------------------------------------------------------------
+
+    def _advance_reference(self) -> None:
+        chosen = self.first_chosen
+        while self._reference_next in chosen:
+            value = chosen[self._reference_next][1]
+            if type(value) is tuple:
+                self._reference.apply(value)
+            self._reference_next += 1
+
+    def _applied(self, now: float, node: int, e: Applied) -> None:
+        expected = self._applied_next.get(node, 0)
+        first = self.first_chosen.get(e.slot)
+        if e.slot != expected:
+            self._violate(
+                now,
+                APPLIED_IN_ORDER,
+                f"replica {node} applied slot {e.slot}, the next in order is slot {expected}",
+            )
+        elif first is None or first[1] != e.value:
+            what = "nothing is" if first is None else f"{first[1]!r} is"
+            self._violate(
+                now,
+                APPLIED_IN_ORDER,
+                f"replica {node} applied {e.value!r} in slot {e.slot}, {what} chosen there",
+            )
+        self._applied_next[node] = max(expected, e.slot + 1)
+        executed = self._executed.setdefault(node, set())
+        for command, result in zip(e.value, e.results, strict=False):
+            if result is None:
+                continue
+            key = (command.client, command.seq)
+            if key in executed:
+                self._violate(
+                    now,
+                    APPLIED_AT_MOST_ONCE,
+                    f"replica {node} executed {command} again in slot {e.slot}",
+                )
+            executed.add(key)
+
+    def _responded(self, now: float, node: int, e: Responded) -> None:
+        c = e.command
+        results = self._reference.results if self._reference is not None else {}
+        key = (c.client, c.seq)
+        if key not in results:
+            self._violate(
+                now,
+                RESPONSE_MATCHES,
+                f"client {node} was told {c} returned {e.result!r}, but it is not in the "
+                "chosen log",
+            )
+        elif results[key] != e.result:
+            self._violate(
+                now,
+                RESPONSE_MATCHES,
+                f"client {node} was told {c} returned {e.result!r}; applied in chosen order "
+                f"it returns {results[key]!r}",
             )
 
     def _violate(self, now: float, invariant: str, detail: str) -> None:

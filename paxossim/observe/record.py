@@ -55,6 +55,16 @@ class RunRecord:
     events: int
     safety_violations: int
     violation: str
+    # a replicated key-value run (kind = "kv"); None or NaN in a single-decree row
+    commands: int | None = None
+    completed: int | None = None
+    throughput: float = math.nan
+    latency_p50: float = math.nan
+    latency_p99: float = math.nan
+    slots_chosen: int | None = None
+    noops: int | None = None
+    longest_stall: float = math.nan
+    linearizable: bool | None = None
 
     def as_row(self) -> dict[str, Any]:
         # not dataclasses.asdict: that deep-copies every value, and rows are made per run
@@ -83,8 +93,10 @@ def derive_record(
     metrics: Metrics,
     end: EndState,
     bugs: tuple[str, ...] | None = None,
+    kv: dict[str, Any] | None = None,
 ) -> RunRecord:
-    """The row of a run; `bugs` are the scenario's switches on, if already worked out."""
+    """The row of a run; `bugs` are the scenario's switches on, if already worked out;
+    `kv` the kv columns of a replicated key-value run (see `observe.commands`)."""
     s, net = scenario, metrics.network
     learned = [metrics.learned_at.get(i) for i in end.learners_up]
     learned_at = max(learned) if learned and None not in learned else math.nan
@@ -116,7 +128,7 @@ def derive_record(
         horizon=s.horizon,
         bugs=",".join(s.bugs.on if bugs is None else bugs),
         chosen=checker.chosen,
-        value=checker.chosen_value,
+        value=_shown(checker.chosen_value),
         chosen_at=checker.chosen_at,
         learned_at=learned_at,
         decided_at=metrics.decided_at,
@@ -141,4 +153,12 @@ def derive_record(
         events=end.events,
         safety_violations=len(checker.violations),
         violation=str(first) if first else "",
+        **(kv or {}),
     )
+
+
+def _shown(value: Any) -> str | None:
+    """A value as the `value` column holds it: a log's slot holds a batch of commands."""
+    if type(value) is tuple:
+        return "; ".join(map(str, value)) if value else "no-op"
+    return value

@@ -91,3 +91,20 @@ class LeadershipChanged:
 
     leading: bool
     term: int
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """A client sent `command` to `node` (`retry`: again, after a timeout or redirect)."""
+
+    command: Any
+    node: int
+    retry: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Responded:
+    """A client got the reply to `command`: it returned `result`."""
+
+    command: Any
+    result: Any

@@ -121,3 +121,28 @@ class Forward:
     """A proposer that does not lead hands its value to the one it believes leads."""
 
     value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A client asks a proposer node to have `command` executed (again, on a retry)."""
+
+    command: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the command `seq` of the client returned, once the replying node's replica
+    applied it."""
+
+    seq: int
+    result: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """A proposer node that does not lead tells a client which node it believes leads
+    (None: it knows of none)."""
+
+    seq: int
+    leader: int | None

@@ -13,8 +13,11 @@ from paxossim.protocol import (
     Quorums,
 )
 from paxossim.protocol.bugs import RoleClasses, role_classes, survive_restart
+from paxossim.protocol.client import Client
 from paxossim.protocol.distinguished import DistinguishedProposer
 from paxossim.protocol.election import Elector, ElectorStorage
+from paxossim.protocol.kvstore import KVStore
+from paxossim.protocol.multipaxos import LogProposer
 from paxossim.scenario import Scenario
 from paxossim.sim import rng
 
@@ -32,7 +35,7 @@ class Plan:
     quorums: Quorums
     acceptors: tuple[int, ...]
     learners: tuple[int, ...]
-    propose_at: dict[int, float]
+    propose_at: dict[int, float]  # a single-decree run's proposers: when each starts
     vote_targets: tuple[int, ...]
     relays: dict[int, tuple[int, ...]]
     poll_interval: float | None
@@ -61,7 +64,7 @@ class Plan:
             quorums=Quorums(len(acceptors), *s.quorum_sizes),
             acceptors=acceptors,
             learners=learners,
-            propose_at=dict(zip(s.proposer_ids, s.propose_times, strict=True)),
+            propose_at={} if s.kv else dict(zip(s.proposer_ids, s.propose_times, strict=True)),
             vote_targets=vote_targets,
             relays=relays,
             poll_interval=s.protocol.poll_interval if mode == "poll" else None,
@@ -80,6 +83,7 @@ class Storage:
     acceptor: AcceptorStorage | None = None
     learner: LearnerStorage | None = None
     elector: ElectorStorage | None = None
+    client: Client | None = None  # a client keeps all it knows across a crash
 
 
 class Cluster:
@@ -90,6 +94,7 @@ class Cluster:
         self._backoff: dict[int, Any] = {}
         self._jitter: dict[int, Callable[[], float]] = {}
         protocol = plan.scenario.protocol
+        self._seed = seed
         for i in plan.proposers:
             draws = rng.uniforms(rng.Lazy(_stream(seed, rng.BACKOFF, i)).get)
             self._backoff[i] = protocol.backoff.policy(draws)
@@ -100,15 +105,33 @@ class Cluster:
     def storage(self, i: int) -> Storage:
         plan = self.plan
         storage = Storage()
-        if i in plan.propose_at:
+        if i in plan.proposers:
             storage.proposer = ProposerStorage()
             if plan.leader:
                 storage.elector = ElectorStorage()
         if i in plan.acceptors:
             storage.acceptor = AcceptorStorage()
         if i in plan.learners:
-            storage.learner = LearnerStorage()
+            storage.learner = LearnerStorage(machine=KVStore() if plan.scenario.kv else None)
+        if i in plan.scenario.client_ids:
+            storage.client = self._client(i)
         return storage
+
+    def _client(self, i: int) -> Client:
+        s = self.plan.scenario
+        w = s.workload
+        return Client(
+            i,
+            self.plan.proposers,
+            w.requests,
+            w.keys,
+            w.mix.ops,
+            rng.stream(self._seed, rng.WORKLOAD, i),
+            w.request_timeout,
+            think_time=w.think_time if w.rate is None else None,
+            rate=w.rate,
+            leader_mode=self.plan.leader,
+        )
 
     def roles(self, i: int, st: Storage, restarted: bool) -> tuple:
         """Fresh (proposer, acceptor, learner) of node `i` on its stable storage: at boot
@@ -119,7 +142,22 @@ class Cluster:
             st.acceptor = survive_restart(st.acceptor, switches)
             st.proposer = survive_restart(st.proposer, switches)
         proposer = acceptor = learner = None
-        if st.proposer is not None:
+        if st.client is not None:
+            return st.client, None, None
+        if st.proposer is not None and plan.scenario.kv:
+            proposer = LogProposer(
+                i,
+                plan.acceptors,
+                plan.quorums,
+                protocol.retry_timeout,
+                self._backoff[i],
+                st.proposer,
+                st.learner,
+                protocol.window,
+                protocol.batch,
+                self._elector(i, st, restarted) if plan.leader else None,
+            )
+        elif st.proposer is not None:
             proposer = plan.roles.proposer(
                 i,
                 proposal_value(i),
@@ -130,17 +168,7 @@ class Cluster:
                 st.proposer,
             )
             if plan.leader:
-                cfg = protocol.leader
-                elector = Elector(
-                    i,
-                    tuple(p for p in plan.proposers if p != i),
-                    cfg.heartbeat,
-                    cfg.timeout,
-                    self._jitter[i],
-                    st.elector,
-                    leader=None if restarted else plan.proposers[0],
-                )
-                proposer = DistinguishedProposer(proposer, elector)
+                proposer = DistinguishedProposer(proposer, self._elector(i, st, restarted))
         if st.acceptor is not None:
             acceptor = plan.roles.acceptor(st.acceptor, plan.vote_targets, protocol.nack)
         if st.learner is not None:
@@ -153,8 +181,22 @@ class Cluster:
                 peers=tuple(x for x in plan.learners if x != i),
                 catchup=protocol.catchup or None,
                 proposers=plan.proposers,
+                slots=None if plan.scenario.kv else 1,
             )
         return proposer, acceptor, learner
+
+    def _elector(self, i: int, st: Storage, restarted: bool) -> Elector:
+        plan = self.plan
+        cfg = plan.scenario.protocol.leader
+        return Elector(
+            i,
+            tuple(p for p in plan.proposers if p != i),
+            cfg.heartbeat,
+            cfg.timeout,
+            self._jitter[i],
+            st.elector,
+            leader=None if restarted else plan.proposers[0],
+        )
 
 
 def _stream(seed: int, *key: int) -> Callable[[], Any]:

@@ -17,6 +17,7 @@ import simpy
 
 from paxossim.observe.steps import BOOT, CRASH, RESTART, STOP, Propose, Timer
 from paxossim.protocol import CancelTimer, Learned, Send, SetTimer
+from paxossim.protocol.effects import Applied
 from paxossim.sim.budget import Budget
 from paxossim.sim.cluster import Storage
 
@@ -118,6 +119,11 @@ class Node:
         if self.learner is not None:
             self._step(self.learner, self.id, BOOT, self.learner.start())
 
+    def start_client(self) -> None:
+        """A client node sends its first command."""
+        if self.up:
+            self._step(self.proposer, self.id, BOOT, self.proposer.start())
+
     def propose(self) -> None:
         """The client's request reaches the node's proposer (again after a restart)."""
         if self.up and self.proposer is not None and self.proposal is not None:
@@ -165,6 +171,10 @@ class Node:
         self.observe(None, self.id, RESTART, [])
         for role in self.roles:  # what survived the crash is checked like any step
             self.observe(role, self.id, RESTART, [])
+        if self.proposer is not None and self.proposer.KIND == "client":
+            if self.proposer.issued:
+                self._step(self.proposer, self.id, RESTART, self.proposer.resume())
+            return
         done = self.learner is not None and self.learner.done
         if done and self.proposer is not None:
             self._step(self.proposer, self.id, STOP, self.proposer.stop())
@@ -187,6 +197,13 @@ class Node:
                     timer.deadline = None
             elif kind is Learned and self.proposer is not None and self.learner.done:
                 self._step(self.proposer, self.id, STOP, self.proposer.stop())
+            elif kind is Applied and self.proposer is not None:
+                self._step(
+                    self.proposer,
+                    self.id,
+                    effect,
+                    self.proposer.on_applied(effect.slot, effect.value, effect.results),
+                )
             # the rest (rounds, decisions, leadership) are for the observers only
 
     def _set_timer(self, role: Any, e: SetTimer) -> None:

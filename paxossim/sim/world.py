@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import simpy
 
+from paxossim.observe.commands import CommandLog, kv_summary
 from paxossim.observe.invariants import SafetyChecker, Violation
 from paxossim.observe.metrics import Metrics, NetworkStats
 from paxossim.observe.observation import Observation
@@ -32,6 +33,7 @@ class RunResult:
     record: RunRecord
     violations: list[Violation] = field(default_factory=list)
     trace: pd.DataFrame | None = None
+    commands: list[tuple] | None = None  # a kv run's command rows (COMMAND_COLUMNS)
 
 
 class World:
@@ -49,11 +51,14 @@ class World:
         self.run_index = run
         self.env = simpy.Environment()
         self.budget = Budget(s.max_events)
-        self.checker = SafetyChecker(plan.quorums)
+        self.checker = SafetyChecker(plan.quorums, log=s.kv)
         self.network_stats = NetworkStats()
         self.metrics = Metrics(plan.quorums, plan.leader, self.network_stats, self.checker)
         self.trace = Trace(trace_limit) if trace else None
         observers = [self.checker, self.metrics] + ([self.trace] if self.trace else [])
+        self.commands = CommandLog() if s.kv else None
+        if self.commands is not None:
+            observers.append(self.commands)
         self.observation = Observation(*observers)
         self.network = Network(
             self.env,
@@ -75,7 +80,7 @@ class World:
                 cluster.storage(i),
                 cluster.roles,
             )
-            for i in range(s.cluster.nodes)
+            for i in range(s.cluster.nodes + len(s.client_ids))
         ]
         self.network.nodes = self.nodes
         for node, at in plan.propose_at.items():
@@ -90,6 +95,8 @@ class World:
         self._at(0.0, self._boot)
         for node, at in plan.propose_at.items():
             self._at(at, self.nodes[node].propose)
+        for client in s.client_ids:
+            self._at(s.workload.start, self.nodes[client].start_client)
 
     def _boot(self) -> None:
         for node in self.nodes:
@@ -123,13 +130,17 @@ class World:
             learners_up=tuple(i for i in self.plan.learners if self.nodes[i].up),
             acceptors_up=sum(self.nodes[i].up for i in self.plan.acceptors),
         )
+        rows = kv = None
+        if self.commands is not None:
+            rows = self.commands.rows(s.name, self.seed, self.run_index, checker.first_chosen)
+            kv = kv_summary(rows, checker.first_chosen, ended_at)
         record = derive_record(
-            s, self.seed, self.run_index, checker, self.metrics, end, self.plan.bugs
+            s, self.seed, self.run_index, checker, self.metrics, end, self.plan.bugs, kv
         )
         trace = None
         if self.trace is not None:
             trace = self.trace.to_frame().sort_values("time", kind="stable", ignore_index=True)
-        return RunResult(record, list(checker.violations), trace)
+        return RunResult(record, list(checker.violations), trace, rows)
 
 
 def simulate(

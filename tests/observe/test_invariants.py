@@ -14,6 +14,9 @@ import pytest
 
 from paxossim.observe.invariants import (
     ACCEPTED_AT_OR_ABOVE_PROMISE,
+    APPLIED_AT_MOST_ONCE,
+    APPLIED_IN_ORDER,
+    RESPONSE_MATCHES,
     ACCEPTED_LE_PROMISED,
     AT_MOST_ONE_CHOSEN,
     BALLOT_UNIQUE,
@@ -54,6 +57,9 @@ from paxossim.protocol import (
     Send,
 )
 from paxossim.protocol.bugs import role_classes, survive_restart
+from paxossim.protocol.effects import Applied, Responded, Submitted
+from paxossim.protocol.kvstore import Command
+from paxossim.protocol.messages import Reply
 
 P1, P2 = 1, 2  # proposers (a ballot's node is its proposer)
 A1, A2, A3 = ACCEPTORS = (11, 12, 13)
@@ -929,6 +935,115 @@ def test_a_learner_that_learns_the_same_value_again_is_fine():
     assert h.learn("v") == []
     assert h.learn("v") == []
     assert h.learn("v", learner=L2) == []
+
+
+
+
+# -- the replicated log ----------------------------------------------------------------------
+
+
+class FakeClient:
+    KIND = "client"
+
+
+PUT = Command(client=7, seq=1, op="put", key="k", value="a")
+GET = Command(client=7, seq=2, op="get", key="k")
+
+
+class LogHistory(History):
+    """A History of a replicated key-value log: slots, clients and replicas."""
+
+    def __init__(self):
+        super().__init__()
+        self.checker = SafetyChecker(MAJORITY, log=True)
+        self.client = FakeClient()
+
+    def submit(self, command) -> list[str]:
+        return self.step(7, self.client, Timer("think"), [Submitted(command, P1, False)])
+
+    def choose(self, slot: int, b: Ballot, value: tuple) -> list[str]:
+        """Slot `slot` is chosen with `value` in ballot `b`: phase 1 and 2 on A1 and A2."""
+        before = len(self.checker.violations)
+        self.step(P1, self.proposer, Timer("backoff"), [Send(ACCEPTORS, Prepare(b, slot))])
+        for a in (A1, A2):
+            self.handle(a, self.acceptor[a], P1, Prepare(b, slot))
+        self.step(P1, self.proposer, Promise(b, (), slot), [Send(ACCEPTORS, Accept(b, value, slot))])
+        for a in (A1, A2):
+            self.handle(a, self.acceptor[a], P1, Accept(b, value, slot))
+        return [v.invariant for v in self.checker.violations[before:]]
+
+    def apply(self, slot: int, value: tuple, results: tuple, replica: int = L1) -> list[str]:
+        return self.step(replica, self.learner, Decide(value, slot),
+                         [Applied(slot, value, results)], src=L2)
+
+    def respond(self, command, result) -> list[str]:
+        return self.step(7, self.client, Reply(command.seq, result),
+                         [Responded(command, result)], src=P1)
+
+
+def test_a_log_by_the_book_breaks_nothing():
+    h = LogHistory()
+    h.submit(PUT)
+    h.submit(GET)
+    assert h.choose(0, B1, (PUT,)) == []
+    assert h.choose(1, B2, ()) == []  # a no-op
+    assert h.choose(2, B3, (PUT, GET)) == []  # PUT again (a retry), then GET
+    assert h.apply(0, (PUT,), ("ok",)) == []
+    assert h.apply(1, (), ()) == []
+    assert h.apply(2, (PUT, GET), (None, "a")) == []
+    assert h.respond(PUT, "ok") == []
+    assert h.respond(GET, "a") == []
+
+
+@breaks(APPLIED_IN_ORDER)
+def test_a_replica_skipping_a_slot_is_caught():
+    h = LogHistory()
+    h.submit(PUT)
+    h.choose(0, B1, ())
+    h.choose(1, B2, (PUT,))
+    assert h.apply(1, (PUT,), ("ok",)) == [APPLIED_IN_ORDER]
+    mentions(h.last, "replica 21", "slot 1", "slot 0")
+
+
+@breaks(APPLIED_IN_ORDER)
+def test_a_replica_applying_what_is_not_chosen_is_caught():
+    h = LogHistory()
+    h.submit(PUT)
+    h.submit(GET)
+    h.choose(0, B1, (PUT,))
+    assert h.apply(0, (GET,), (None,)) == [APPLIED_IN_ORDER]
+    assert LogHistory().apply(0, (), ()) == [APPLIED_IN_ORDER]  # nothing chosen yet
+
+
+@breaks(APPLIED_AT_MOST_ONCE)
+def test_a_command_executed_twice_is_caught():
+    h = LogHistory()
+    h.submit(PUT)
+    h.choose(0, B1, (PUT,))
+    h.choose(1, B2, (PUT,))
+    h.apply(0, (PUT,), ("ok",))
+    assert h.apply(1, (PUT,), ("ok",)) == [APPLIED_AT_MOST_ONCE]
+    mentions(h.last, "replica 21", "c7#1 put(k, a)", "slot 1")
+
+
+@breaks(RESPONSE_MATCHES)
+def test_a_response_the_chosen_order_does_not_give_is_caught():
+    h = LogHistory()
+    h.submit(PUT)
+    h.submit(GET)
+    h.choose(0, B1, (GET,))  # the get comes first: it reads nothing
+    h.choose(1, B2, (PUT,))
+    assert h.respond(GET, "a") == [RESPONSE_MATCHES]
+    mentions(h.last, "client 7", "c7#2 get(k)", "'a'", "None")
+
+
+@breaks(RESPONSE_MATCHES)
+def test_a_response_to_a_command_never_chosen_is_caught():
+    """A stale read: answered from a replica's state without going through the log."""
+    h = LogHistory()
+    h.submit(GET)
+    assert h.respond(GET, None) == [RESPONSE_MATCHES]
+    mentions(h.last, "not in the chosen log")
 
 
 # -- coverage ------------------------------------------------------------------------------
