@@ -36,6 +36,7 @@ class AcceptorStorage:
     floor: Ballot = NO_BALLOT
     floor_slot: int = 0
     votes: dict[int, tuple[Ballot, Any]] = field(default_factory=dict)  # slot -> last vote
+    top: int = field(default=-1, compare=False)  # the highest slot it voted in (derived)
 
     def promise(self, slot: int) -> Ballot:
         own = self.promised.get(slot, NO_BALLOT)
@@ -116,16 +117,18 @@ class Acceptor(Role):
             return self._refuse(src, msg.ballot, slot, promised)
         st.promised[slot] = msg.ballot
         st.votes[slot] = (msg.ballot, msg.value)
+        if slot > st.top:
+            st.top = slot
         return [Send(self._vote_destinations(src), Accepted(msg.ballot, msg.value, slot))]
 
     def on_poll(self, src: int, msg: Poll) -> list:
         """A learner "could ask the acceptors what proposals they have accepted" (3): the
         votes of the polled slot and the ones above it."""
         votes = self.storage.votes
-        if not votes:
-            return []
-        slots = sorted(s for s in votes if s >= msg.slot)[:POLL_SLOTS]
-        return [Send((src,), Accepted(*votes[s], s)) for s in slots]
+        return [
+            Send((src,), Accepted(*votes[s], s))
+            for s in _slots_from(votes, msg.slot, self.storage.top)
+        ]
 
     def _refuse(self, src: int, ballot: Ballot, slot: int, promised: Ballot) -> list:
         """ "An acceptor ... should inform the proposer, who should then abandon its proposal"
@@ -140,3 +143,15 @@ class Acceptor(Role):
             dsts = tuple(sorted({proposer, *self.vote_targets}))
             self._vote_dsts[proposer] = dsts
         return dsts
+
+
+def _slots_from(table: dict[int, Any], first: int, top: int) -> list[int]:
+    """The slots of `table` from `first` on, in order, at most POLL_SLOTS of them
+    (`top` is the highest slot in it): a walk up from `first`, not a scan of the log."""
+    slots: list[int] = []
+    for slot in range(first, top + 1):
+        if slot in table:
+            slots.append(slot)
+            if len(slots) == POLL_SLOTS:
+                break
+    return slots

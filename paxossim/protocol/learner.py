@@ -5,6 +5,7 @@ in slot order."""
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from paxossim.protocol.acceptor import _slots_from
 from paxossim.protocol.effects import Applied, Learned, Send, SetTimer
 from paxossim.protocol.messages import POLL_SLOTS, Accepted, Ask, Decide, Poll, Reissue
 from paxossim.protocol.role import Role
@@ -19,6 +20,7 @@ class LearnerStorage:
     what it committed)."""
 
     chosen: dict[int, Any] = field(default_factory=dict)  # slot -> the value learned
+    top: int = field(default=-1, compare=False)  # the highest slot learned (derived)
     applied: int = 0  # slots 0 .. applied-1 are applied to `machine`
     machine: Any = None
 
@@ -62,7 +64,7 @@ class Learner(Role):
 
     __slots__ = (
         "storage", "phase2_quorum", "acceptors", "relay_to", "poll_interval", "peers",
-        "catchup", "proposers", "slots", "catchups", "reissues", "_votes", "_heard",
+        "catchup", "proposers", "slots", "catchups", "reissues", "_votes", "_heard", "_asked",
     )  # fmt: skip
 
     KIND: ClassVar[str] = "learner"
@@ -98,6 +100,7 @@ class Learner(Role):
         self.reissues = 0  # proposals asked for since the last (re)start
         self._votes: dict[tuple[int, Any], set[int]] = {}
         self._heard: set[int] = set()  # acceptors that told a vote since the last catch-up
+        self._asked = -1  # the slot its last Ask started from
 
     @property
     def done(self) -> bool:
@@ -123,12 +126,23 @@ class Learner(Role):
         return effects
 
     def on_decide(self, src: int, msg: Decide) -> list:
-        return self._learn(msg.slot, msg.value)
+        """A peer's answer to an Ask (or a distinguished learner's relay). An answer
+        that filled a whole batch of slots is followed by the next Ask to the same peer
+        at once: a replica far behind catches up at one batch per round trip, not per
+        catch-up period."""
+        effects = self._learn(msg.slot, msg.value)
+        if self._asked >= 0 and effects:
+            frontier = self.frontier
+            if frontier >= self._asked + POLL_SLOTS and self.storage.top >= frontier:
+                self._asked = frontier
+                effects.append(Send((src,), Ask(frontier)))
+        return effects
 
     def on_ask(self, src: int, msg: Ask) -> list:
-        chosen = self.storage.chosen
-        slots = sorted(s for s in chosen if s >= msg.slot)[:POLL_SLOTS]
-        return [Send((src,), Decide(chosen[s], s)) for s in slots]
+        st = self.storage
+        return [
+            Send((src,), Decide(st.chosen[s], s)) for s in _slots_from(st.chosen, msg.slot, st.top)
+        ]
 
     def on_timer(self, name: str) -> list:
         if self.done:
@@ -142,6 +156,7 @@ class Learner(Role):
             )
             if self.peers:
                 effects.append(Send(self.peers, Ask(frontier)))
+                self._asked = frontier
             self.catchups += 1
             if self.catchups > 1 and self._heard and self.proposers and self.slots is not None:
                 proposer = self.proposers[self.reissues % len(self.proposers)]
@@ -177,6 +192,8 @@ class Learner(Role):
         if slot in st.chosen or slot < st.applied:
             return []
         st.chosen[slot] = value
+        if slot > st.top:
+            st.top = slot
         if self._votes:
             for key in [k for k in self._votes if k[0] == slot]:
                 del self._votes[key]

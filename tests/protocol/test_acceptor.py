@@ -384,3 +384,48 @@ def test_messages_for_other_roles_are_ignored(msg):
     a.handle(P1, Accept(b, "x"))
     assert a.handle(P1, msg) == []
     assert a.storage == AcceptorStorage({0: b}, votes={0: (b, "x")})
+
+
+# -- the log: a synod per slot (Paxos Made Simple, 3) -----------------------------------
+
+
+def test_promises_and_votes_are_kept_per_slot():
+    a = make()
+    b1, b2 = Ballot(1, P1), Ballot(2, P2)
+    a.handle(P2, Prepare(b2, 1))
+    assert a.handle(P1, Accept(b1, "x", 0)) == [Send((P1, L1, L2), Accepted(b1, "x", 0))]
+    assert a.handle(P1, Accept(b1, "y", 1)) == [Send((P1,), Nack(b1, b2, 1))]
+
+
+def test_a_prepare_for_a_slot_and_above_reports_every_vote_there():
+    """The leader's one phase 1 for all instances: the promise covers the slot and every
+    slot above, and reports the vote of each."""
+    from paxossim.protocol.messages import Vote
+
+    a = make()
+    b1, b2 = Ballot(1, P1), Ballot(2, P2)
+    a.handle(P1, Accept(b1, "x", 0))
+    a.handle(P1, Accept(b1, "y", 3))
+    a.handle(P1, Accept(b1, "z", 5))
+    assert a.handle(P2, Prepare(b2, 3, upward=True)) == [
+        Send((P2,), Promise(b2, (Vote(3, b1, "y"), Vote(5, b1, "z")), 3, True))
+    ]
+    assert a.storage.promise(4) == a.storage.promise(99) == b2
+    assert a.storage.promise(0) == b1  # below the prepared slot: unchanged
+    assert a.handle(P1, Accept(b1, "w", 7)) == [Send((P1,), Nack(b1, b2, 7))]
+
+
+def test_a_prepare_upward_below_a_higher_promise_above_is_refused():
+    a = make()
+    b1, b2 = Ballot(1, P1), Ballot(2, P2)
+    a.handle(P2, Prepare(b2, 9))
+    assert a.handle(P1, Prepare(b1, 3, upward=True)) == [Send((P1,), Nack(b1, b2, 3))]
+
+
+def test_a_poll_is_answered_with_the_votes_from_the_polled_slot():
+    a = make()
+    b = Ballot(1, P1)
+    for s in (0, 2, 3):
+        a.handle(P1, Accept(b, f"v{s}", s))
+    answer = a.handle(LEARNER, Poll(2))
+    assert [e.msg for e in answer] == [Accepted(b, "v2", 2), Accepted(b, "v3", 3)]

@@ -375,3 +375,69 @@ def test_a_learner_that_learned_asks_nobody():
     lr.on_timer("catchup")
     feed(lr, [(a, Accepted(B1, "x")) for a in ACCEPTORS[:3]])
     assert lr.on_timer("catchup") == []
+
+
+# -- a replica of the log (Paxos Made Simple, 3) ----------------------------------------
+
+
+def replica(peers=OTHERS):
+    from paxossim.protocol.kvstore import KVStore
+
+    return Learner(LearnerStorage(machine=KVStore()), QUORUM, ACCEPTORS, peers=peers,
+                   catchup=1.0, slots=None)  # fmt: skip
+
+
+def test_slots_are_learned_apart_and_applied_in_slot_order():
+    """"The ... server ... can execute commands 1-134, but not 136" until 135 is known:
+    a replica applies a slot only once every lower slot is chosen."""
+    from paxossim.protocol.effects import Applied
+    from paxossim.protocol.kvstore import Command
+
+    put = (Command(9, 1, "put", "k", "a"),)
+    get = (Command(9, 2, "get", "k"),)
+    lr = replica()
+    learned_1 = feed(lr, [(a, Accepted(B1, get, 1)) for a in ACCEPTORS[:3]])[-1]
+    assert learned_1 == [Learned(get, 1)]  # learned, not applied: slot 0 is missing
+    effects = feed(lr, [(a, Accepted(B1, put, 0)) for a in ACCEPTORS[:3]])[-1]
+    assert effects == [Learned(put, 0), Applied(0, put, ("ok",)), Applied(1, get, ("a",))]
+    assert lr.storage.applied == 2 and lr.frontier == 2
+
+
+def test_votes_of_different_slots_are_never_added_up():
+    lr = replica()
+    steps = feed(lr, [(A1, Accepted(B1, "x", 0)), (A2, Accepted(B1, "x", 1)),
+                      (A3, Accepted(B1, "x", 2))])  # fmt: skip
+    assert steps == [[], [], []]
+
+
+def test_a_replica_never_stops_catching_up():
+    lr = replica()
+    lr.storage.chosen[0] = ()
+    assert not lr.done
+    effects = lr.on_timer("catchup")
+    assert Send(ACCEPTORS, Poll(0)) in effects or Send(ACCEPTORS, Poll(1)) in effects
+    assert SetTimer("catchup", 1.0) in effects
+
+
+def test_a_full_answer_to_an_ask_is_followed_by_the_next_ask_at_once():
+    """A replica far behind (it knows slot 200 is chosen, lacks 0..199) asks the peer
+    that answered a whole batch for the next one without waiting for its timer."""
+    from paxossim.protocol.messages import POLL_SLOTS
+
+    lr = replica()
+    lr._learn(200, ())
+    effects = lr.on_timer("catchup")
+    assert Send(OTHERS, Ask(0)) in effects
+    answers = [lr.handle(21, Decide((), s)) for s in range(POLL_SLOTS)]
+    assert all(Send((21,), Ask(POLL_SLOTS)) not in e for e in answers[:-1])
+    assert Send((21,), Ask(POLL_SLOTS)) in answers[-1]
+
+
+def test_an_ask_is_answered_with_a_batch_of_slots_from_the_one_asked():
+    from paxossim.protocol.messages import POLL_SLOTS
+
+    lr = replica()
+    for s in range(100):
+        lr._learn(s, ())
+    answer = lr.handle(21, Ask(10))
+    assert [e.msg.slot for e in answer] == list(range(10, 10 + POLL_SLOTS))
