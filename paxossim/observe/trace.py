@@ -18,7 +18,9 @@ from paxossim.protocol.effects import (
 )
 from paxossim.protocol.role import Role
 
-COLUMNS = ["time", "event", "node", "peer", "message", "ballot", "value", "copy", "detail"]
+COLUMNS = [
+    "time", "event", "node", "peer", "message", "ballot", "value", "copy", "detail", "slot",
+]  # fmt: skip
 #: Events a trace may hold in memory (a few hundred bytes each): over all the runs of a
 #: scenario traced at once (`paxossim run --trace`), or of one run (`paxossim trace`).
 MAX_TRACE_ROWS = 20_000_000
@@ -53,7 +55,7 @@ class Trace:
         for e in effects:
             etype = type(e)
             if etype is Learned:
-                self.record(now, "learned", node, value=e.value)
+                self.record(now, "learned", node, value=e.value, slot=e.slot)
             elif etype in _REPORTED:
                 self.record(
                     now,
@@ -62,6 +64,7 @@ class Trace:
                     ballot=getattr(e, "ballot", None),
                     value=getattr(e, "value", None),
                     detail=_detail(e),
+                    slot=getattr(e, "slot", -1),
                 )
 
     def message(
@@ -83,10 +86,12 @@ class Trace:
         ballot: Any = None,
         value: Any = None,
         copy: int = -1,
+        slot: int = -1,
     ) -> None:
         if msg is not None:
             ballot = getattr(msg, "ballot", ballot)
             value = getattr(msg, "value", value)
+            slot = getattr(msg, "slot", slot)
         self.rows.append(
             (
                 time,
@@ -98,6 +103,7 @@ class Trace:
                 "" if value is None else str(value),
                 copy,
                 detail,
+                slot,
             )
         )
         if len(self.rows) > self.limit:

@@ -115,14 +115,9 @@ class World:
         ended_at = self.env.now if truncated else s.horizon
         self.metrics.close(ended_at)
         checker = self.checker
-        if self.trace is not None and checker.chosen:
-            self.trace.record(
-                checker.chosen_at,
-                "chosen",
-                -1,
-                ballot=checker.chosen_ballot,
-                value=checker.chosen_value,
-            )
+        if self.trace is not None:
+            for slot, (ballot, value, at) in sorted(checker.first_chosen.items()):
+                self.trace.record(at, "chosen", -1, ballot=ballot, value=value, slot=slot)
         end = EndState(
             ended_at=ended_at,
             truncated=truncated,
