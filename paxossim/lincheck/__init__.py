@@ -8,6 +8,7 @@ and Lowe (2017), splitting kv histories per key (Horn & Kroening 2015), within a
 search steps, so the verdict is the same on every machine. Pure Python, no simulator.
 """
 
+from paxossim.lincheck.frame import check_linearizable, frame_history
 from paxossim.lincheck.history import History, Op
 from paxossim.lincheck.models import CAS_REGISTER, KV, MODELS, REGISTER, Model
 from paxossim.lincheck.search import (
@@ -33,4 +34,6 @@ __all__ = [
     "Model",
     "Op",
     "check_history",
+    "check_linearizable",
+    "frame_history",
 ]
