@@ -62,14 +62,20 @@ class CheckResult:
       stood just before the (k+1)-th call (operations still running then count as never
       returned), are linearizable. Linearizability of such prefixes is monotone in k, so
       this is found by bisection. Otherwise None.
-    - `exact`: for "not linearizable", True if no check made while computing `prefix` and
-      `minimal` ran out of budget; then `prefix` is exact and `minimal` is 1-minimal:
-      removing any single operation from it leaves a linearizable history, unless that
-      operation is the only one in `minimal` that writes a value some read (or successful
-      cas) in `minimal` observed: those are kept so that a stale read shrinks to the write
-      it read, the write it missed and itself, not to a read of a value nobody wrote.
-      False: `prefix` is a lower bound and `minimal` may not be 1-minimal in that sense
-      (it is still not linearizable).
+    - `culprit`: for "not linearizable", the operation whose response first cannot be
+      explained (the history is linearizable with it pending, as if it had never
+      returned), when there is one such operation; it is then in `minimal`, and `minimal`
+      with it pending is linearizable. Otherwise None.
+    - `exact`: for "not linearizable", True if no check that the guarantees below rest on
+      ran out of budget. Then `prefix` is exact, and `minimal` is 1-minimal: removing any
+      single operation other than the culprit leaves a linearizable history, unless the
+      operation may have written a value, or part of one, that a read (or successful cas)
+      in `minimal` observed (see `keeps_sources`), or, with a culprit, unless the rest
+      with the culprit pending is no longer linearizable (the removal made another
+      operation inexplicable: a new violation, not a smaller one). These rules make a
+      stale read shrink to the writes it read, the write it missed and itself, not to a
+      read of a value nobody wrote. False: `prefix` is a lower bound and `minimal`, still
+      not linearizable, may not be 1-minimal in that sense.
     - `shrink_states`: search steps spent on `prefix` and `minimal`.
     """
 
@@ -78,6 +84,7 @@ class CheckResult:
     key: Hashable | None = None
     minimal: tuple[Op, ...] | None = None
     prefix: int | None = None
+    culprit: Op | None = None
     exact: bool = True
     shrink_states: int = 0
 
@@ -257,19 +264,19 @@ def _explain(
     budget: int,
     shrink_budget: int | None,
 ) -> CheckResult:
-    """The longest linearizable prefix and a minimal sub-history of a failing part."""
+    """The longest linearizable prefix, the culprit and a minimal sub-history of a
+    failing part."""
     shrinker = _Shrinker(model, budget, budget if shrink_budget is None else shrink_budget)
     prefix = shrinker.longest_prefix(ops)
-    start = ops[: prefix + 1]
-    if len(start) < len(ops) and shrinker.check(start) is not False:
-        start = ops
-    minimal = shrinker.minimize(start)
+    culprit, start = shrinker.culprit(ops, prefix)
+    minimal = shrinker.minimize(start, culprit)
     return CheckResult(
         NOT_LINEARIZABLE,
         spent,
         key,
         minimal=tuple(minimal),
         prefix=prefix,
+        culprit=culprit,
         exact=shrinker.exact,
         shrink_states=shrinker.spent,
     )
@@ -287,9 +294,15 @@ def observed_prefix(ops: list[Op], k: int) -> list[Op]:
     ]
 
 
+def relaxed(ops: list[Op], culprit: Op) -> list[Op]:
+    """`ops` with `culprit` (by identity) as if it had never returned."""
+    return [replace(op, ret=None, result=None) if op is culprit else op for op in ops]
+
+
 class _Shrinker:
     """Checks of sub-histories of one part, each within the per-check budget and all
-    within the shrinking budget; a check that runs out counts as undecided."""
+    within the shrinking budget; a check that runs out counts as undecided (and makes the
+    outcome inexact)."""
 
     def __init__(self, model: Model, budget: int, total: int):
         self.model, self.budget, self.total = model, budget, total
@@ -298,10 +311,12 @@ class _Shrinker:
 
     def check(self, ops: list[Op]) -> bool | None:
         allowance = min(self.budget, self.total - self.spent)
-        if allowance <= 0:
-            return None
-        decided, used = decide(ops, self.model, allowance)
-        self.spent += used
+        decided = None
+        if allowance > 0:
+            decided, used = decide(ops, self.model, allowance)
+            self.spent += used
+        if decided is None:
+            self.exact = False
         return decided
 
     def longest_prefix(self, ops: list[Op]) -> int:
@@ -309,45 +324,82 @@ class _Shrinker:
         lo, hi = 0, len(ops)
         while hi - lo > 1:
             mid = (lo + hi) // 2
-            decided = self.check(observed_prefix(ops, mid))
-            if decided:
+            if self.check(observed_prefix(ops, mid)):
                 lo = mid
             else:
-                self.exact = self.exact and decided is False
                 hi = mid
         return lo
 
-    def minimize(self, ops: list[Op]) -> list[Op]:
+    def culprit(self, ops: list[Op], k: int) -> tuple[Op | None, list[Op]]:
+        """The operation whose response first cannot be explained, and where to start
+        shrinking. Going from the observed prefix of length k (linearizable) to k + 1 (not)
+        some operations gained a response; the culprit is the first of them (by call) that,
+        made pending again, leaves the prefix of length k + 1 linearizable. The start is a
+        sub-history of `ops[:k + 1]` that is not linearizable but is with the culprit
+        pending: without the operations still running at the (k+2)-th call, or with them.
+        (None, a non-linearizable start) if there is no such operation or start."""
+        exact = self.exact  # what follows only chooses: an undecided check costs no rigour
+        try:
+            return self._culprit(ops, k)
+        finally:
+            self.exact = exact
+
+    def _culprit(self, ops: list[Op], k: int) -> tuple[Op | None, list[Op]]:
+        fallback = ops[: k + 1]
+        if len(fallback) < len(ops) and self.check(fallback) is not False:
+            fallback = ops
+        before, after = observed_prefix(ops, k), observed_prefix(ops, k + 1)
+        answered = [
+            j
+            for j in range(k + 1)
+            if after[j].ret is not None and (j == k or before[j].ret is None)
+        ]
+        for j in answered:
+            if self.check(relaxed(after, after[j])):
+                culprit = ops[j]
+                break
+        else:
+            return None, fallback
+        running = [j for j in range(k + 1) if after[j].ret is None and ops[j].ret is not None]
+        for start in ([op for j, op in enumerate(ops[: k + 1]) if j not in running], ops[: k + 1]):
+            if self.check(start) is False and self.check(relaxed(start, culprit)) is True:
+                return culprit, start
+        return None, fallback
+
+    def minimize(self, ops: list[Op], culprit: Op | None) -> list[Op]:
         """Greedy deletion while the rest stays not linearizable: chunks of halving size
         (delta debugging), then single operations, in call order, until a whole pass of
         single deletions removes nothing. A deletion must keep the sources of reads (see
-        `keeps_sources`)."""
+        `keeps_sources`) and, given a culprit, keep it and keep the rest linearizable with
+        the culprit pending: that is, the violation stays the culprit's, and deleting the
+        writes that explained some other operation does not make a new one."""
         current = list(ops)
+        exact = self.exact  # only the last pass's checks bear on 1-minimality
         size = len(current) // 2
         while size > 1:
-            current, _ = self._pass(current, size)
+            current, _ = self._pass(current, size, culprit)
             size //= 2
         while True:
-            current, changed = self._pass(current, 1)
+            self.exact = exact
+            current, changed = self._pass(current, 1, culprit)
             if not changed:
                 return current
 
-    def _pass(self, current: list[Op], size: int) -> tuple[list[Op], bool]:
-        changed, last_pass_exact = False, True
+    def _pass(self, current: list[Op], size: int, culprit: Op | None) -> tuple[list[Op], bool]:
+        changed = False
         i = 0
         while i < len(current):
+            removed = current[i : i + size]
             trial = current[:i] + current[i + size :]
-            if not keeps_sources(current, trial):
+            if (
+                any(op is culprit for op in removed)
+                or not keeps_sources(trial, removed)
+                or self.check(trial) is not False
+                or (culprit is not None and self.check(relaxed(trial, culprit)) is not True)
+            ):
                 i += size
-                continue
-            decided = self.check(trial)
-            if decided is False:
-                current, changed = trial, True
             else:
-                last_pass_exact = last_pass_exact and decided is True
-                i += size
-        if size == 1 and not changed:
-            self.exact = self.exact and last_pass_exact
+                current, changed = trial, True
         return current, changed
 
 
@@ -363,27 +415,39 @@ def _seen(op: Op):
     return None
 
 
-def _written(ops: list[Op]) -> set:
-    """The values that operations of `ops` may have written."""
-    out = set()
-    for op in ops:
-        if op.f == "cas":
-            if op.result is not False:
-                out.add(op.value[1])
-        elif op.f not in READS:
-            out.add(op.value)
-    return out
+def _contributes(op: Op, value, appended: set[str]) -> bool:
+    """Whether `op` may have written `value`, or a part of it: a put/write/cas of that
+    value, or of a string that `value` starts with, the rest being a concatenation of
+    `appended` strings; an append of a string that occurs in `value`. A cas known to have
+    failed wrote nothing."""
+    if op.f in READS or (op.f == "cas" and op.result is False):
+        return False
+    written = op.value[1] if op.f == "cas" else op.value
+    if written == value:
+        return True
+    if not (isinstance(written, str) and isinstance(value, str)):
+        return False
+    if op.f == "append":
+        return written in value
+    return value.startswith(written) and _concatenation(value[len(written) :], appended)
 
 
-def keeps_sources(current: list[Op], trial: list[Op]) -> bool:
-    """Whether every value observed in `trial` that some operation of `current` wrote is
-    still written by one in `trial`. Without this rule a stale read would shrink to the
-    read alone ("read a value nobody wrote"), which says nothing of the overwrite it
-    missed; with it the minimal history keeps the write it read and the one it missed.
-    Values built by several appends have no single writer and get no such protection."""
-    before, after = _written(current), _written(trial)
-    for op in trial:
-        value = _seen(op)
-        if value is not None and value in before and value not in after:
-            return False
-    return True
+def _concatenation(text: str, parts: set[str]) -> bool:
+    """Whether `text` is a concatenation of strings of `parts` (each usable many times)."""
+    lengths = sorted({len(p) for p in parts if p})
+    ends = [True] + [False] * len(text)
+    for j in range(1, len(text) + 1):
+        ends[j] = any(n <= j and ends[j - n] and text[j - n : j] in parts for n in lengths)
+    return ends[-1]
+
+
+def keeps_sources(kept: list[Op], removed: list[Op]) -> bool:
+    """Whether none of the `removed` operations may have written (part of) a value that
+    one of the `kept` operations observed. Without this rule a stale read would shrink to
+    the read alone ("read a value nobody wrote"), which says nothing of the write it
+    missed; with it the minimal history keeps the writes it read and the one it missed."""
+    seen = {value for op in kept if (value := _seen(op)) is not None}
+    if not seen:
+        return True
+    appended = {op.value for op in (*kept, *removed) if op.f == "append"}
+    return not any(_contributes(op, value, appended) for op in removed for value in seen)

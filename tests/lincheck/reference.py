@@ -95,15 +95,21 @@ def executed_history(
     pending: float = 0.1,
     span: float = 4.0,
     grid: float | None = 1.0,
+    respawn: bool = False,
+    unique: bool = False,
 ) -> list[Op]:
     """A linearizable history from a real execution: each client issues one operation at a
     time; each operation takes effect at a random instant inside its interval, on a
     sequential store, and returns what the store answered. An operation may never return
     (with probability `pending`); it then takes effect at its instant or never, and its
-    client stops. Times are multiples of `grid` (None: continuous)."""
+    client stops, or with `respawn` goes on as a new process (as Jepsen's clients do).
+    Times are multiples of `grid` (None: continuous). With `unique`, every write (and
+    cas) writes a value of its own."""
     kinds, values = KINDS[model], VALUES[model]
     free = [0.0] * clients
     alive = [True] * clients
+    process = list(range(clients))
+    latest: dict = {}
     planned = []  # (point, index, op fields)
     for _ in range(n):
         live = [c for c in range(clients) if alive[c]]
@@ -127,13 +133,24 @@ def executed_history(
             value = None
         else:
             value = values[int(rng.integers(len(values)))]
+        if unique and f not in ("read", "get"):
+            mine = f"{len(planned)}." if f == "append" else f"v{len(planned)}"
+            if f == "cas":
+                value = (latest.get(key) if rng.random() < 0.7 else value[0], mine)
+            else:
+                value = mine
+            latest[key] = mine  # a likely expected value for the next cas
         lost = rng.random() < pending
+        planned.append([point, len(planned), process[c], f, key, value, call, ret])
         if lost:
-            alive[c] = False
+            planned[-1][-1] = None
+            if respawn:
+                process[c] += clients
+            else:
+                alive[c] = False
             if rng.random() < 0.5:
-                point = None  # it never took effect
+                planned[-1][0] = None  # it never took effect
         free[c] = ret
-        planned.append([point, len(planned), c, f, key, value, call, None if lost else ret])
     store: dict = {}
     results = {}
     for _point, i, _, f, key, value, *_ in sorted(

@@ -54,7 +54,7 @@ def test_agrees_with_brute_force(model, seed):
         verdicts.append(expected)
         if not expected:
             assert r.verdict == NOT_LINEARIZABLE and r.exact
-            assert_minimal(r.minimal, model)
+            assert_minimal(r, model)
             part = [op for op in history if op.key == r.key]
             part.sort(key=lambda op: op.call)
             assert brute_force(observed_prefix(part, r.prefix), model)

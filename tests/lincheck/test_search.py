@@ -1,6 +1,9 @@
 """The checker on hand-built histories whose verdict is known (each also confirmed by the
 brute-force reference), the budget, the minimal sub-history, determinism."""
 
+import dataclasses
+
+import numpy as np
 import pytest
 
 from paxossim.lincheck import (
@@ -12,8 +15,8 @@ from paxossim.lincheck import (
 )
 from paxossim.lincheck.history import append, cas, get, put, read, write
 from paxossim.lincheck.models import REGISTER
-from paxossim.lincheck.search import decide, keeps_sources, observed_prefix
-from tests.lincheck.reference import brute_force
+from paxossim.lincheck.search import decide, keeps_sources, observed_prefix, relaxed
+from tests.lincheck.reference import brute_force, executed_history
 
 INF = None  # never returned
 
@@ -268,21 +271,31 @@ def test_minimal_of_a_stale_read_keeps_both_writes():
     assert r.prefix == len(ops) - 1
 
 
-def assert_minimal(minimal, model):
-    """Not linearizable; removing any one operation makes it linearizable, unless that
-    operation is the only writer of a value read in it."""
-    minimal = list(minimal)
+def assert_minimal(result, model):
+    """Not linearizable, and linearizable with the culprit pending; removing any one other
+    operation makes it linearizable, unless that operation may have written (part of) a
+    value read in it, or the rest is no longer linearizable with the culprit pending."""
+    minimal, culprit = list(result.minimal), result.culprit
     assert not brute_force(minimal, model)
-    for i in range(len(minimal)):
+    if culprit is not None:
+        assert any(op is culprit for op in minimal)
+        assert brute_force(relaxed(minimal, culprit), model)
+    for i, op in enumerate(minimal):
+        if op is culprit:
+            continue
         rest = minimal[:i] + minimal[i + 1 :]
-        assert brute_force(rest, model) or not keeps_sources(minimal, rest)
+        assert (
+            brute_force(rest, model)
+            or not keeps_sources(rest, [op])
+            or (culprit is not None and not brute_force(relaxed(rest, culprit), model))
+        ), (minimal, culprit, op)
 
 
 def test_minimal_sub_history_is_one_minimal():
     ops = hard_history(5)
     r = check_history(ops, "register")
     assert r.exact and len(r.minimal) < len(ops)
-    assert_minimal(r.minimal, "register")
+    assert_minimal(r, "register")
     assert set(r.minimal) <= set(ops)
 
 
@@ -311,3 +324,52 @@ def test_shrink_budget_bounds_the_explanation():
     assert r.verdict == NOT_LINEARIZABLE
     assert not r.exact and r.shrink_states <= 3
     assert check_history(r.minimal, "register").verdict == NOT_LINEARIZABLE
+
+
+def test_a_stale_read_in_a_long_history_shrinks_to_itself_and_two_writes():
+    """A real execution (unique values, appends, cas) with one get made to return the
+    value its key held two writes before: the culprit is that get, and deleting writes
+    does not manufacture another violation (a lone failed cas, a read of a value built by
+    appends nobody made) in its place."""
+    rng = np.random.default_rng(8)
+    ops = executed_history(rng, "kv", 400, clients=4, keys=("a",), pending=0.0, unique=True)
+    ops.sort(key=lambda op: op.call)
+    assert check_history(ops, "kv").linearizable
+    puts = [j for j, op in enumerate(ops) if op.f == "put"]
+    i = next(
+        j
+        for j in range(250, len(ops))
+        if ops[j].f == "get"
+        and puts[2] < j
+        and sum(ops[p].ret < ops[j].call for p in puts if p < j) >= 3
+    )
+    earlier = [ops[p] for p in puts if ops[p].ret < ops[i].call]
+    stale = dataclasses.replace(ops[i], result=earlier[-3].value)
+    bad = ops[:i] + [stale] + ops[i + 1 :]
+    r = check_history(bad, "kv")
+    assert r.verdict == NOT_LINEARIZABLE and r.exact
+    assert r.culprit == stale
+    assert stale in r.minimal and len(r.minimal) <= 3
+    assert earlier[-3] in r.minimal
+    assert_minimal(r, "kv")
+
+
+def test_which_operations_are_sources_of_a_value_read():
+    r = get(9, "a", "v1xy", 10, 11)
+    p1, p12 = put(0, "a", "v1", 0, 1), put(0, "a", "v12", 0, 1)
+    ax, ay, az = (append(1, "a", s, 2, 3) for s in ("x", "y", "z"))
+    # the put the value starts with, and the appends that occur in it
+    for op in (p1, ax, ay):
+        assert not keeps_sources([r, ax, ay, p12, az], [op])
+    # a put of another value that merely shares a beginning, an append that is not in it
+    assert keeps_sources([r, p1, ax, ay], [p12])
+    assert keeps_sources([r, p1, ax, ay], [az])
+    # a put whose value is the value's beginning only if the rest is made of appends
+    assert keeps_sources([get(9, "a", "v12", 4, 5), ax], [p1])
+    # a cas that succeeded writes, one that failed does not; a successful cas observes
+    assert not keeps_sources([get(9, "a", "v2", 4, 5)], [cas(0, "v1", "v2", True, 0, 1, key="a")])
+    assert keeps_sources([get(9, "a", "v2", 4, 5)], [cas(0, "v1", "v2", False, 0, 1, key="a")])
+    assert not keeps_sources([cas(0, "v1", "v2", True, 2, 3, key="a")], [p1])
+    assert keeps_sources([cas(0, "v1", "v2", False, 2, 3, key="a")], [p1])
+    # nothing observed, nothing to keep; absent is not a value
+    assert keeps_sources([p1, get(9, "a", None, 4, 5)], [p12])
