@@ -21,16 +21,21 @@ read has neither a result nor an effect, so it is dropped before the search.
 
 P-compositionality (Horn & Kroening 2015): a history of independent objects (the keys of
 a kv store) is linearizable if and only if each object's sub-history is, so each key is
-checked alone; the search is exponential in the history's length, so this is what makes
-long kv histories cheap. A key whose operations never overlap is checked by replaying
-them in order, without the search.
+checked alone; the search can take time exponential in the length of what it searches,
+so this is what makes long kv histories cheap. A key whose operations never overlap is
+checked by replaying them in order, without the search.
 
 Determinism: effort is counted in search steps (each call tried, each backtrack, each op
 replayed), never in wall time, and the budget is a number of such steps, shared by the
 keys in the order of their first call. When it runs out the verdict is "unknown", never a
 guess. For a violation the checker reports the failing key, the longest linearizable
-prefix of that key's history, and a small sub-history that is still not linearizable,
-found by greedy deletion (delta debugging, then one operation at a time).
+prefix of that key's history (by bisection), the culprit (the operation whose response
+first cannot be explained) and a small sub-history that is still not linearizable, found
+by greedy deletion (delta debugging, then one operation at a time). Plain deletion tends
+to manufacture violations: delete the writes before a read and the read alone is
+inexplicable. So a deletion must keep the writes a kept read observed, and must keep the
+violation the culprit's (the rest stays linearizable with the culprit pending); see
+`CheckResult.exact` for what that guarantees.
 """
 
 from collections.abc import Hashable, Iterable
