@@ -184,3 +184,22 @@ def test_budget_applies_to_each_run():
     assert states > 1 and full[1].states == states
     short = check_linearizable(f, budget=states - 1)
     assert [r.verdict for r in short.values()] == ["unknown", "unknown"]
+
+
+def test_nullable_dtypes_as_commands_parquet_has_them():
+    """Strings as pandas' "string" dtype (missing values are pd.NA), slot as Int64."""
+    ops = [
+        put(0, "a", "x", 0, 1),
+        cas(1, None, "z", False, 2, 3, key="a"),
+        cas(1, "x", "y", True, 4, 5, key="a"),
+        get(2, "a", "y", 6, 7),
+        get(2, "b", None, 6, 7),
+        put(0, "b", "q", 8, None),
+    ]
+    f = frame(ops)
+    for column in ("scenario", "op", "key", "value", "expected", "result"):
+        f[column] = f[column].astype("string")
+    f["slot"] = f["slot"].astype("Int64")
+    assert f["expected"].isna().sum() == 5 and f["result"].isna().sum() == 2
+    assert frame_history(f) == ops
+    assert check_linearizable(f).verdict == LINEARIZABLE
