@@ -1,6 +1,7 @@
 """paxossim: a deterministic discrete-event simulator of Paxos ("Paxos Made Simple")."""
 
 from paxossim.experiment import Batch, run_batch, run_scenario
+from paxossim.lincheck import check_linearizable
 from paxossim.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 from paxossim.sim.world import RunResult, simulate
 
@@ -9,6 +10,7 @@ __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "check_linearizable",
     "load_scenario",
     "parse_scenario",
     "run_batch",

@@ -292,3 +292,49 @@ def _protocol(
         low = 1 if "unsafe_quorum" in bugs else acceptors - phase1 + 1
         protocol["quorum"] = {"phase1": phase1, "phase2": d.int(low, acceptors)}
     return protocol
+
+
+#: The key of the stream that draws a replicated log's workload on top of a drawn
+#: scenario: its own, so that the single-decree draws stay what they were.
+KV_KEY = 101
+
+
+def draw_kv_scenario(seed: int, strategy: str | None = None) -> dict[str, Any]:
+    """The scenario of swarm run `seed` made a replicated key-value log: the same
+    cluster, network, faults and protocol, with every proposer node a replica, and
+    clients (which faults and partitions do not name) drawn from a stream of their own."""
+    data = draw_scenario(seed, strategy)
+    d = _Draw(
+        np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(KV_KEY,))))
+    )
+    cluster = data["cluster"]
+    if cluster["learners"] != "all":
+        cluster["learners"] = sorted(set(cluster["learners"]) | set(cluster["proposers"]))
+    ops = d.pick([("put", "get"), ("put", "get", "cas"), ("put", "get", "cas", "append")])
+    shares = d.rng.dirichlet(np.ones(len(ops)))
+    shares = np.round(shares, 3)
+    shares[-1] = round(1.0 - float(shares[:-1].sum()), 3)
+    data["workload"] = {
+        "kind": "kv",
+        "clients": d.int(1, 4),
+        "requests": d.pick([5, 10, 20, 40]),
+        "keys": d.pick([1, 2, 5]),
+        "mix": {
+            "put": 0.0,
+            "get": 0.0,
+            "cas": 0.0,
+            **dict(zip(ops, map(float, shares), strict=True)),
+        },
+        "request_timeout": d.pick([0.05, 0.1, 0.3]),
+        "start": d.time(0.0, 0.05),
+        **(
+            {"rate": d.pick([20.0, 100.0])}
+            if d.chance(0.3)
+            else {"think_time": d.pick([0.0, 0.01])}
+        ),
+    }
+    data["protocol"]["window"] = d.pick([1, 2, 8])
+    data["protocol"]["batch"] = d.pick([1, 1, 3])
+    data["name"] = f"swarm-kv-seed{seed}"
+    data["horizon"] = max(data["horizon"], 3.0)
+    return data

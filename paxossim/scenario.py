@@ -126,6 +126,8 @@ class Bugs(_Section):
     unsafe_quorum: bool = False
     learner_mixes_ballots: bool = False
     decide_on_copies: bool = False
+    stale_reads: bool = False  # kv only
+    skip_phase1: bool = False  # kv only
 
     @property
     def on(self) -> tuple[str, ...]:
@@ -159,6 +161,8 @@ class Workload(_Section):
     think_time: Time | None = None  # closed loop (the default, with 0): pause after a reply
     request_timeout: Duration = 0.5
     start: Time = 0.0  # when the clients send their first command
+    #: search states the linearizability check of a run may spend (0: no check)
+    lincheck_budget: Annotated[int, Field(ge=0, le=10**9)] = 1_000_000
 
 
 class Scenario(_Section):
@@ -519,6 +523,11 @@ def _check_references(s: Scenario) -> list[tuple[str, str]]:
         )
     if s.kv:
         problems.extend(_check_kv(s))
+    for switch in ("stale_reads", "skip_phase1"):
+        if getattr(s.bugs, switch) and not s.kv:
+            problems.append((f"bugs.{switch}", 'breaks the replicated log: needs kind = "kv"'))
+    if s.bugs.stale_reads and s.protocol.strategy != "leader":
+        problems.append(("bugs.stale_reads", 'a leader answers reads: needs strategy = "leader"'))
     at = s.workload.propose_at
     if isinstance(at, list) and len(at) != len(s.cluster.proposers):
         problems.append(

@@ -126,12 +126,22 @@ def format_comparison(table: pd.DataFrame) -> str:
 
 
 def describe_run(name: str, seed: int, record: RunRecord) -> str:
-    """One line on one run: what it chose, when, with how many ballots and messages."""
-    outcome = (
-        f"chose {record.value} at {record.chosen_at * 1e3:.1f} ms"
-        if record.chosen
-        else "chose nothing"
-    )
+    """One line on one run: what it chose, when, with how many ballots and messages (a
+    log: how many slots and commands)."""
+    if record.commands is not None:
+        verdict = {
+            True: "linearizable",
+            False: "NOT linearizable",
+            None: "linearizability not decided",
+        }
+        outcome = (
+            f"{record.slots_chosen} slots chosen, {record.completed} of {record.commands} "
+            f"commands completed, {verdict[record.linearizable]}"
+        )
+    elif record.chosen:
+        outcome = f"chose {record.value} at {record.chosen_at * 1e3:.1f} ms"
+    else:
+        outcome = "chose nothing"
     cut = f", truncated after {record.events} events (max_events)" if record.truncated else ""
     return (
         f"{name}, seed {seed}: {outcome}, {record.ballots} ballots, "

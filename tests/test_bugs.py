@@ -19,6 +19,8 @@ FIRST_BROKEN = {
     "unsafe_quorum": {"proposal-respects-chosen", "at-most-one-value-chosen"},
     "learner_mixes_ballots": {"learned-value-is-chosen"},
     "decide_on_copies": {"decided-is-chosen"},
+    "stale_reads": {"history-linearizable"},
+    "skip_phase1": {"proposal-respects-chosen", "at-most-one-value-chosen"},
 }
 
 
@@ -31,6 +33,8 @@ HARM = {
     "unsafe_quorum": "at-most-one-value-chosen",
     "learner_mixes_ballots": "learned-value-is-chosen",
     "decide_on_copies": "decided-is-chosen",  # a client would be told an unchosen value
+    "stale_reads": "history-linearizable",  # a client reads a value already overwritten
+    "skip_phase1": "at-most-one-value-chosen",  # a slot of the log chosen twice
 }
 
 

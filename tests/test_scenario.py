@@ -642,14 +642,27 @@ def test_catchup_takes_zero_and_any_finite_positive_interval(value):
 
 def test_bug_switches_default_off_and_each_can_be_turned_on():
     names = ["acceptor_amnesia", "ballot_reuse", "ignore_accepted", "unsafe_quorum",
-             "learner_mixes_ballots", "decide_on_copies"]
+             "learner_mixes_ballots", "decide_on_copies", "stale_reads", "skip_phase1"]
     assert list(Bugs.model_fields) == names
     assert all(value is False for _, value in Bugs())
+    kv = {"workload": {"kind": "kv"}, "protocol": {"strategy": "leader"}}
     for name in names:
-        s = parse_scenario(data(bugs={name: True}))
+        extra = kv if name in ("stale_reads", "skip_phase1") else {}
+        s = parse_scenario(data(bugs={name: True}, **extra))
         assert getattr(s.bugs, name) is True
         assert s.bugs.on == (name,)
         assert s.warnings == [f"bugs.{name} is on: this scenario breaks Paxos on purpose"]
+
+
+@pytest.mark.parametrize("switch", ["stale_reads", "skip_phase1"])
+def test_log_switches_need_a_log(switch):
+    with pytest.raises(ScenarioError, match=f'bugs.{switch}: breaks the replicated log: needs kind = "kv"'):
+        parse_scenario(data(bugs={switch: True}))
+
+
+def test_stale_reads_need_a_leader():
+    with pytest.raises(ScenarioError, match='bugs.stale_reads: a leader answers reads: needs strategy = "leader"'):
+        parse_scenario(data(bugs={"stale_reads": True}, workload={"kind": "kv"}))
 
 
 def test_warnings_list_one_line_per_switch_on_and_none_for_switches_off():
@@ -988,3 +1001,47 @@ def test_cross_key_lines_never_rest_on_a_wrong_key(bad, wrong_line, cross_line):
     that reads a wrong key is not reported: it would be about the default, not the file."""
     expected = [wrong_line] + ([cross_line] if cross_line else [])
     assert problems_of(bad) == expected
+
+
+# -- the replicated key-value log ---------------------------------------------------------
+
+KV = {"kind": "kv"}
+
+
+@pytest.mark.parametrize("sections, message", [
+    ({"workload": {**KV, "mix": {"put": 0.5, "get": 0.4, "cas": 0.0}}},
+     "t.toml: workload.mix: the shares must sum to 1, got 0.9"),
+    ({"workload": {**KV, "rate": 5.0, "think_time": 0.1}},
+     "t.toml: workload.rate: give rate (open loop) or think_time (closed loop), not both, "
+     "got rate = 5 and think_time = 0.1"),
+    ({"workload": {**KV, "propose_at": 0.0}},
+     't.toml: workload.propose_at: only for kind = "synod": kv clients start at workload.start'),
+    ({"workload": KV, "cluster": {"nodes": 3, "proposers": [0, 1], "learners": [0, 2]}},
+     "t.toml: cluster.learners: in a kv scenario every proposer node must also be a learner "
+     "(its replica applies the commands it answers clients for), got proposers [1] that are not"),
+    ({"workload": {**KV, "clients": 2}, "faults": [{"node": 5, "crash_at": 1.0}]},
+     "t.toml: faults[0].node: node id must be in 0..4, got 5"),
+    ({"workload": {**KV, "mix": {"put": 1.5}}}, "t.toml: workload.mix.put: must be in [0, 1]"),
+    ({"workload": {**KV, "clients": 0}}, "t.toml: workload.clients:"),
+], ids=["mix sum", "open and closed", "propose_at", "proposer not replica", "client id range",
+        "share range", "no clients"])  # fmt: skip
+def test_kv_rules(sections, message):
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data(**sections), source="t.toml")
+    assert message in str(err.value)
+
+
+def test_clients_are_nodes_after_the_cluster_that_faults_and_partitions_may_name():
+    s = parse_scenario(data(
+        workload={**KV, "clients": 2},
+        faults=[{"node": 4, "crash_at": 1.0}],
+        network={"partitions": [{"start": 0.0, "groups": [[0, 3], [1, 2, 4]]}]},
+    ))  # fmt: skip
+    assert s.client_ids == (3, 4)
+    assert parse_scenario(data()).client_ids == ()
+
+
+def test_a_kv_scenario_writes_out_and_reads_back_equal():
+    s = parse_scenario(data(workload={**KV, "clients": 2, "rate": 3.0}))
+    assert "propose_at" not in s.to_toml()
+    assert parse_scenario(tomllib.loads(s.to_toml())) == s

@@ -19,6 +19,7 @@ from paxossim.lincheck.search import (
     CheckResult,
     check_history,
 )
+from paxossim.lincheck.witness import check_witness
 
 __all__ = [
     "CAS_REGISTER",
@@ -35,5 +36,6 @@ __all__ = [
     "Op",
     "check_history",
     "check_linearizable",
+    "check_witness",
     "frame_history",
 ]

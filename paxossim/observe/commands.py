@@ -12,6 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from paxossim.lincheck import LINEARIZABLE as LINEARIZABLE_VERDICT
+from paxossim.lincheck import NOT_LINEARIZABLE, check_history, check_witness, frame_history
+from paxossim.observe.invariants import LINEARIZABLE, Violation
 from paxossim.protocol.effects import Responded, Submitted
 from paxossim.protocol.kvstore import Command
 from paxossim.protocol.role import Role
@@ -94,6 +97,71 @@ def commands_frame(rows: list[tuple]) -> pd.DataFrame:
         df[col] = df[col].astype("float64")
     df["slot"] = df["slot"].astype("Int64")
     return df
+
+
+def linearizability(
+    rows: list[tuple], budget: int, first_chosen: dict | None = None
+) -> tuple[bool | None, Violation | None]:
+    """Whether the run's client history is linearizable (None: the search spent `budget`
+    states without a verdict, or `budget` is 0), and the violation to report if not: at
+    the culprit's response, with the smallest sub-history of its key that still fails.
+
+    The log's own order comes first: the commands in the order of the slots that chose
+    them (`first_chosen`), each at its first slot, are a linearization in the common
+    case, checked in one pass (`check_witness`). Only when they are not (a bug answered
+    a client outside the log, or a client saw something the log does not explain) does
+    the search decide, within `budget`."""
+    if budget == 0:
+        return None, None
+    frame = commands_frame(rows)
+    ops = frame_history(frame)
+    if first_chosen is not None and check_witness(ops, _log_order(frame, first_chosen)):
+        return True, None
+    result = check_history(ops, "kv", budget)
+    if result.verdict == LINEARIZABLE_VERDICT:
+        return True, None
+    if result.verdict != NOT_LINEARIZABLE:
+        return None, None
+    culprit = result.culprit
+    shown = "; ".join(_op(op) for op in result.minimal or ())
+    detail = (
+        f"key {result.key!r}: {_op(culprit)} has no linearization"
+        f" ({len(result.minimal or ())} operations that still fail: {shown})"
+    )
+    at = culprit.ret if culprit is not None and culprit.ret is not None else math.nan
+    return False, Violation(at, LINEARIZABLE, detail)
+
+
+def _log_order(frame: pd.DataFrame, first_chosen: dict) -> list[int]:
+    """The positions in `frame_history(frame)` of the commands, in log order: slot by
+    slot, in batch order, each command at the first slot that chose it."""
+    ordered = frame.sort_values(["submitted_at", "client", "seq"], kind="mergesort")
+    position = {
+        (c, q): i for i, (c, q) in enumerate(zip(ordered["client"], ordered["seq"], strict=True))
+    }
+    order: list[int] = []
+    seen: set[tuple[int, int]] = set()
+    for slot in sorted(first_chosen):
+        for command in first_chosen[slot][1]:
+            key = (command.client, command.seq)
+            if key not in seen and key in position:
+                seen.add(key)
+                order.append(position[key])
+    return order
+
+
+def _op(op: Any) -> str:
+    """An operation as people read a history: client, call..return, what it did."""
+    if op is None:
+        return "an operation"
+    ret = "?" if op.ret is None else f"{op.ret:.6g}"
+    if op.f == "cas":
+        what = f"cas({op.value[0]}->{op.value[1]}) = {op.result}"
+    elif op.f == "get":
+        what = f"get = {op.result}"
+    else:
+        what = f"{op.f}({op.value})"
+    return f"c{op.process} {what} [{op.call:.6g}, {ret}]"
 
 
 def kv_summary(rows: list[tuple], first_chosen: dict, ended_at: float) -> dict[str, Any]:

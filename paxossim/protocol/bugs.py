@@ -13,8 +13,10 @@ from typing import Any
 
 from paxossim.protocol.acceptor import Acceptor, AcceptorStorage
 from paxossim.protocol.ballot import Ballot
+from paxossim.protocol.effects import RoundStarted, Send, SetTimer
 from paxossim.protocol.learner import Learner
-from paxossim.protocol.messages import Accepted
+from paxossim.protocol.messages import Accepted, Reply, Request
+from paxossim.protocol.multipaxos import PHASE2, RETRY, LogProposer
 from paxossim.protocol.proposer import Proposer, ProposerStorage
 
 
@@ -49,6 +51,36 @@ class DecideOnCopies:
         return len(self._votes)
 
 
+class StaleReads:
+    """`stale_reads`: a node that believes it leads answers a get at once from its own
+    replica's state, without the log, even when it has been deposed and does not know."""
+
+    __slots__ = ()
+
+    def on_request(self, src: int, msg: Request) -> list:
+        command = msg.command
+        if command.op == "get" and self.elector is not None and self.elector.leading:
+            value = self.replica.machine.data.get(command.key)
+            return [Send((src,), Reply(command.seq, value))]
+        return super().on_request(src, msg)
+
+
+class SkipPhase1:
+    """`skip_phase1`: a new ballot goes straight to phase 2, from the first slot the
+    node's replica lacks, without asking the acceptors what they accepted there."""
+
+    __slots__ = ()
+
+    def _new_round(self) -> list:
+        rnd = max(self.storage.round, self.highest_seen) + 1
+        self.storage.round = rnd
+        self.ballot = Ballot(rnd, self.node)
+        self.first_slot = self.next_slot = self._frontier()
+        self.state = PHASE2
+        self.proposals, self._votes, self._progress = {}, {}, False
+        return [RoundStarted(self.ballot), SetTimer(RETRY, self.retry_timeout), *self._pump()]
+
+
 class MixBallots:
     """`learner_mixes_ballots`: a learner adds up votes for one value across ballots."""
 
@@ -64,6 +96,7 @@ _PROPOSER_BUGS = {
     "decide_on_copies": DecideOnCopies,
 }
 _LEARNER_BUGS = {"learner_mixes_ballots": MixBallots}
+_LOG_PROPOSER_BUGS = {"stale_reads": StaleReads, "skip_phase1": SkipPhase1}
 
 
 @dataclass(frozen=True)
@@ -73,6 +106,7 @@ class RoleClasses:
     proposer: type = Proposer
     acceptor: type = Acceptor
     learner: type = Learner
+    log_proposer: type = LogProposer  # a kv scenario's proposer
 
 
 def role_classes(switches: tuple[str, ...]) -> RoleClasses:
@@ -80,6 +114,9 @@ def role_classes(switches: tuple[str, ...]) -> RoleClasses:
     return RoleClasses(
         proposer=_with(Proposer, [_PROPOSER_BUGS[s] for s in switches if s in _PROPOSER_BUGS]),
         learner=_with(Learner, [_LEARNER_BUGS[s] for s in switches if s in _LEARNER_BUGS]),
+        log_proposer=_with(
+            LogProposer, [_LOG_PROPOSER_BUGS[s] for s in switches if s in _LOG_PROPOSER_BUGS]
+        ),
     )
 
 

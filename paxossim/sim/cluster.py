@@ -17,7 +17,6 @@ from paxossim.protocol.client import Client
 from paxossim.protocol.distinguished import DistinguishedProposer
 from paxossim.protocol.election import Elector, ElectorStorage
 from paxossim.protocol.kvstore import KVStore
-from paxossim.protocol.multipaxos import LogProposer
 from paxossim.scenario import Scenario
 from paxossim.sim import rng
 
@@ -145,7 +144,7 @@ class Cluster:
         if st.client is not None:
             return st.client, None, None
         if st.proposer is not None and plan.scenario.kv:
-            proposer = LogProposer(
+            proposer = plan.roles.log_proposer(
                 i,
                 plan.acceptors,
                 plan.quorums,

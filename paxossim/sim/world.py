@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import simpy
 
-from paxossim.observe.commands import CommandLog, kv_summary
+from paxossim.observe.commands import CommandLog, kv_summary, linearizability
 from paxossim.observe.invariants import SafetyChecker, Violation
 from paxossim.observe.metrics import Metrics, NetworkStats
 from paxossim.observe.observation import Observation
@@ -129,6 +129,11 @@ class World:
         if self.commands is not None:
             rows = self.commands.rows(s.name, self.seed, self.run_index, checker.first_chosen)
             kv = kv_summary(rows, checker.first_chosen, ended_at)
+            kv["linearizable"], broken = linearizability(
+                rows, s.workload.lincheck_budget, checker.first_chosen
+            )
+            if broken is not None:
+                checker.violations.append(broken)
         record = derive_record(
             s, self.seed, self.run_index, checker, self.metrics, end, self.plan.bugs, kv
         )

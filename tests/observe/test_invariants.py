@@ -16,6 +16,7 @@ from paxossim.observe.invariants import (
     ACCEPTED_AT_OR_ABOVE_PROMISE,
     APPLIED_AT_MOST_ONCE,
     APPLIED_IN_ORDER,
+    LINEARIZABLE,
     RESPONSE_MATCHES,
     ACCEPTED_LE_PROMISED,
     AT_MOST_ONE_CHOSEN,
@@ -33,6 +34,7 @@ from paxossim.observe.invariants import (
     SafetyChecker,
     Violation,
 )
+from paxossim.observe.commands import linearizability
 from paxossim.observe.steps import CRASH, RESTART, Propose, Timer
 from paxossim.protocol.messages import Vote
 from paxossim.protocol import (
@@ -1038,12 +1040,46 @@ def test_a_response_the_chosen_order_does_not_give_is_caught():
 
 
 @breaks(RESPONSE_MATCHES)
-def test_a_response_to_a_command_never_chosen_is_caught():
-    """A stale read: answered from a replica's state without going through the log."""
+def test_a_write_acknowledged_before_it_is_chosen_is_caught():
+    h = LogHistory()
+    h.submit(PUT)
+    assert h.respond(PUT, "ok") == [RESPONSE_MATCHES]
+    mentions(h.last, "c7#1 put(k, a)", "not in the chosen log")
+
+
+def test_a_read_answered_outside_the_log_is_left_to_linearizability():
+    """A leader may answer a read from its own state (leases): not this invariant's."""
     h = LogHistory()
     h.submit(GET)
-    assert h.respond(GET, None) == [RESPONSE_MATCHES]
-    mentions(h.last, "not in the chosen log")
+    assert h.respond(GET, None) == []
+
+
+def command_row(client, seq, op, value, result, call, ret):
+    """A row of commands.parquet (COMMAND_COLUMNS) for key "k"."""
+    return ("t", 1, 0, client, seq, op, "k", value, None, result, call, math.nan, ret,
+            ret - call, 0, None)  # fmt: skip
+
+
+STALE = [
+    command_row(5, 1, "put", "a", "ok", 0.0, 1.0),
+    command_row(6, 1, "put", "b", "ok", 2.0, 3.0),
+    command_row(5, 2, "get", None, "a", 4.0, 5.0),  # b was written before it began
+]
+
+
+@breaks(LINEARIZABLE)
+def test_a_stale_read_makes_the_history_not_linearizable():
+    verdict, violation = linearizability(STALE, budget=10_000)
+    assert verdict is False
+    assert violation.invariant == LINEARIZABLE and violation.time == 5.0
+    mentions(violation, "key 'k'", "c5 get = a [4, 5]", "3 operations")
+
+
+def test_a_fresh_read_is_linearizable_and_a_spent_budget_decides_nothing():
+    fresh = [*STALE[:2], command_row(5, 2, "get", None, "b", 4.0, 5.0)]
+    assert linearizability(fresh, budget=10_000) == (True, None)
+    assert linearizability(STALE, budget=0) == (None, None)  # not checked
+    assert linearizability(STALE, budget=1) == (None, None)  # out of states: no guess
 
 
 # -- coverage ------------------------------------------------------------------------------
