@@ -115,3 +115,13 @@ def test_the_readme_lists_every_invariant_the_checker_asserts():
 
     for name, sentence in INVARIANTS.items():
         assert f"| `{name}` | {sentence} |" in README, name
+
+
+def test_the_quoted_linearizability_violation_is_what_the_run_reports():
+    from paxossim import load_scenario, simulate
+
+    root = Path(__file__).resolve().parents[1]
+    s = load_scenario(root / "scenarios" / "bugs" / "stale_reads.toml")
+    (violation,) = [v for v in simulate(s, 11).violations if v.invariant == "history-linearizable"]
+    quoted = " ".join(README.split("history-linearizable: key 'k0'")[1].split("```")[0].split())
+    assert f"{violation.invariant}: {violation.detail}" == "history-linearizable: key 'k0'" + quoted
