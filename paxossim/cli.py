@@ -666,9 +666,12 @@ def _plot_timeline(args: argparse.Namespace, out: Path) -> int:
         )
     fig = timeline(commands, events, scenario, horizon)
     save_figure(fig, out)
-    shown = ("faults of its scenario" if scenario else "no faults (no scenario found)") + (
-        ", leader changes from its trace" if events is not None else ""
-    )
+    parts = ["faults of its scenario" if scenario else "no faults (no scenario found)"]
+    if events is not None:
+        parts.append("leader changes from its trace")
+    elif scenario is None or scenario.protocol.strategy == "leader":
+        parts.append(f"no leader changes (no {EVENTS_FILE}: run with --trace)")
+    shown = ", ".join(parts)
     _say(f"timeline figure of {name} run {run} (seed {seed}), {shown}: {out}")
     return EXIT_OK
 

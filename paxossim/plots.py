@@ -646,21 +646,24 @@ def command_latency(
         x = np.sort(df["latency"].dropna().to_numpy(dtype=float))
         share = len(x) / total
         below = np.arange(1, len(x) + 1) / total  # share of all commands at or below x[i]
-        ecdf.step(np.r_[low, x, high], np.r_[0.0, below, share], where="post", color=color)
+        ecdf.step(
+            np.r_[low, x, high], np.r_[0.0, below, share], where="post", color=color, gid="ecdf"
+        )
         # the tail: share of all commands above t, levelling off at those never answered
         xs, ys = np.r_[low, x], np.r_[1.0, 1.0 - below]
         if share < 1:
             xs, ys = np.r_[xs, high], np.r_[ys, 1.0 - share]
         else:  # the last answer brings it to 0, which a log axis cannot show: end there
             ys[-1] = ys[-2]
-        tail.step(xs, ys, where="post", color=color)
+        tail.step(xs, ys, where="post", color=color, gid="tail")
         floor = min(floor, float(ys[-1]))
         marks = [np.percentile(x, p, method="inverted_cdf") for p in percentiles if len(x)]
-        for q, marker in zip(marks, _MARKERS, strict=False):
+        for p, q, marker in zip(percentiles, marks, _MARKERS, strict=False):
             at = np.searchsorted(x, q, side="right") / total
-            ecdf.plot([q], [at], marker=marker, color=color, markersize=7, linestyle="none")
+            style = dict(marker=marker, color=color, markersize=7, linestyle="none", gid=f"p{p}")
+            ecdf.plot([q], [at], **style)
             if at < 1:
-                tail.plot([q], [1 - at], marker=marker, color=color, markersize=7, linestyle="none")
+                tail.plot([q], [1 - at], **style)
         runs = len(df[["seed", "run"]].drop_duplicates()) if {"seed", "run"} <= set(df) else 0
         label = f"{name}: {len(x)}/{total} completed ({100 * share:.1f}%)" + (
             f" in {runs} runs" if runs else ""
@@ -751,7 +754,7 @@ def timeline(
     done = commands[commands["responded_at"].notna()]
     edges = np.arange(0.0, horizon + width, width)
     rate = np.histogram(done["responded_at"], bins=edges)[0] / width
-    top.stairs(rate, edges, fill=True, color="tab:blue", alpha=0.6)
+    top.stairs(rate, edges, fill=True, color="tab:blue", alpha=0.6, gid="throughput")
     top.set_ylabel(f"completed commands / s\n(replies per {duration_label(width)} bin)")
     top.set_ylim(0, max(1.0, float(rate.max()) * 1.3))
 
@@ -765,6 +768,7 @@ def timeline(
         color="tab:blue",
         markersize=3,
         alpha=0.6,
+        gid="latency",
     )
     bottom.plot(
         done.loc[retried, "responded_at"],
@@ -772,9 +776,16 @@ def timeline(
         ".",
         color="tab:orange",
         markersize=5,
+        gid="retried",
     )
     bottom.plot(
-        np.full(len(pending), horizon), waited, "^", color="tab:red", markersize=7, clip_on=False
+        np.full(len(pending), horizon),
+        waited,
+        "^",
+        color="tab:red",
+        markersize=7,
+        clip_on=False,
+        gid="no reply",
     )
     latencies = np.r_[done["latency"].to_numpy(dtype=float), waited]
     positive = latencies[latencies > 0]
@@ -860,11 +871,13 @@ def _mark_faults(scenario: Any, horizon: float, top: Axes, axes: tuple[Axes, ...
                 continue
             crashes = True
             for ax in axes:
-                ax.axvspan(start, min(end, horizon), color="0.5", alpha=0.2, linewidth=0)
-                ax.axvline(start, color="tab:red", linewidth=1.2)
+                ax.axvspan(
+                    start, min(end, horizon), color="0.5", alpha=0.2, linewidth=0, gid="down"
+                )
+                ax.axvline(start, color="tab:red", linewidth=1.2, gid="crash")
                 if end < horizon:
                     restarts = True
-                    ax.axvline(end, color="tab:green", linewidth=1.2)
+                    ax.axvline(end, color="tab:green", linewidth=1.2, gid="restart")
             top.annotate(
                 f"{who} down",
                 (start, 1.0),
@@ -894,6 +907,7 @@ def _mark_faults(scenario: Any, horizon: float, top: Axes, axes: tuple[Axes, ...
                 hatch="//",
                 alpha=0.5,
                 linewidth=0,
+                gid="partition",
             )
     if partitions:
         handles.append(
@@ -918,6 +932,7 @@ def _mark_leaders(events: pd.DataFrame, horizon: float, top: Axes, axes: tuple[A
                 color="tab:purple",
                 linestyle="-" if leading else ":",
                 linewidth=1.4,
+                gid="leads" if leading else "steps down",
             )
         if leading:
             term = str(row["detail"]).rsplit(" ", 1)[-1]
