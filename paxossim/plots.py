@@ -621,7 +621,6 @@ def command_latency(
     latencies span two decades or more (`log` True or False forces it; a log axis needs
     a latency above 0)."""
     from matplotlib.lines import Line2D
-    from matplotlib.ticker import FuncFormatter
 
     fig = Figure(figsize=(13, 5.6), layout="constrained")
     ecdf, tail = fig.subplots(1, 2)
@@ -666,7 +665,7 @@ def command_latency(
                 tail.plot([q], [1 - at], **style)
         runs = len(df[["seed", "run"]].drop_duplicates()) if {"seed", "run"} <= set(df) else 0
         label = f"{name}: {len(x)}/{total} completed ({100 * share:.1f}%)" + (
-            f" in {runs} runs" if runs else ""
+            f" in {runs} run{'s' * (runs > 1)}" if runs else ""
         )
         if marks:
             values = (
@@ -691,7 +690,7 @@ def command_latency(
     ecdf.set_title("Command latency: ECDF over all commands (ends at the share completed)")
     tail.set_yscale("log")
     tail.set_ylim(floor / 2, 1.3)
-    tail.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    _plain_log_fractions(tail)
     tail.set_ylabel("fraction of all commands without a reply after t")
     tail.set_title("Tail (no reply by the end counts as slower than every reply)")
     fig.legend(
@@ -701,6 +700,22 @@ def command_latency(
         fontsize="small",
     )
     return fig
+
+
+def _plain_log_fractions(ax: Axes) -> None:
+    """Label a log y axis of fractions 1, 0.1, 0.01 and, when it spans less than one and
+    a half decades (where few powers of ten show), also 0.5, 0.3, 0.2 between them."""
+    from matplotlib.ticker import FuncFormatter
+
+    low, high = ax.get_ylim()
+    narrow = high < 30 * low
+
+    def minor(v: float, _: Any) -> str:
+        mantissa = v / 10 ** np.floor(np.log10(v))
+        return f"{v:g}" if narrow and round(mantissa, 6) in (2.0, 3.0, 5.0) else ""
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
 
 
 def nice_bin(span: float, bins: int = 50) -> float:
