@@ -738,12 +738,13 @@ def timeline(
 
     Top: throughput, the commands completed in each time bin (by the time of their
     reply), per second. Bottom: every command's latency at the time of its reply (those
-    retried by their client stand out; those with no reply by the end of the run are
-    drawn at the end, at the latency they had reached). On both: the outages of every
-    node and the partitions of `scenario` (a `Scenario`) as shaded spans, and, from the
-    run's trace `events` (`events.parquet`, or `simulate(..., trace=True).trace`), every
-    node that comes to lead (solid line) or steps down (dotted). Without events, or
-    without a scenario, the figure says what it cannot show.
+    their client sent again, after its request timeout or a redirect, stand out; those
+    with no reply by the end of the run are drawn at the end, at the latency they had
+    reached). On both: the outages of every node and the partitions of `scenario` (a
+    `Scenario`) as shaded spans, and, from the run's trace `events` (`events.parquet`,
+    `Batch.events` or `simulate(..., trace=True).trace`; only the events of the run's
+    seed are used), every node that comes to lead (solid line) or steps down (dotted).
+    Without events, or without a scenario, the figure says what it cannot show.
 
     `commands` holds the rows of one run (`commands.parquet`); `horizon` defaults to the
     scenario's, else the last time in the data; `bin` to a round horizon / 50. The latency
@@ -852,8 +853,8 @@ def timeline(
     elif events is None:
         notes.append("leader changes not shown: they need the run's trace (--trace)")
     else:
-        if {"seed", "run"} <= set(events):  # the events of every run: keep this one's
-            events = events[(events["seed"] == seed) & (events["run"] == run)]
+        if "seed" in events:  # the events of many runs: keep this one's (its seed's, so
+            events = events[events["seed"] == seed]  # a run traced alone, as run 0, fits)
         handles += _mark_leaders(events, horizon, top, both)
         if not (events["event"] == "LeadershipChanged").any():
             notes.append("no leader change in the trace")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from paxossim import cli, load_scenario, plots
+from paxossim import cli, load_scenario, plots, run_batch
 from paxossim.observe.commands import commands_frame
 from tests.helpers import scenario
 
@@ -176,6 +176,10 @@ def test_timeline_of_a_shipped_run_marks_its_crash_and_its_traced_leaders(result
     leads = mine[mine["detail"].str.startswith("leads")]
     assert lines_at(top, "leads") == sorted(leads["time"])
     assert len(leads) >= 2  # the first leader, and one after the crash
+    # the same run traced alone (as run 0 of a batch of one, with its seed) fits it too
+    alone = run_batch(s, runs=1, seed=s.seed + 1, trace=True).events
+    top = plots.timeline(cmds[cmds["run"] == 1], alone, s).axes[0]
+    assert lines_at(top, "leads") == sorted(leads["time"])
 
 
 # -- the plot command ---------------------------------------------------------------------
