@@ -667,9 +667,11 @@ def _plot_timeline(args: argparse.Namespace, out: Path) -> int:
     fig = timeline(commands, events, scenario, horizon)
     save_figure(fig, out)
     parts = ["faults of its scenario" if scenario else "no faults (no scenario found)"]
-    if events is not None:
+    if scenario is not None and scenario.protocol.strategy == "leaderless":
+        pass  # no leader to change
+    elif events is not None:
         parts.append("leader changes from its trace")
-    elif scenario is None or scenario.protocol.strategy == "leader":
+    else:
         parts.append(f"no leader changes (no {EVENTS_FILE}: run with --trace)")
     shown = ", ".join(parts)
     _say(f"timeline figure of {name} run {run} (seed {seed}), {shown}: {out}")

@@ -663,7 +663,8 @@ def command_latency(
             ecdf.plot([q], [at], **style)
             if at < 1:
                 tail.plot([q], [1 - at], **style)
-        runs = len(df[["seed", "run"]].drop_duplicates()) if {"seed", "run"} <= set(df) else 0
+        key = [c for c in ("scenario", "seed", "run") if c in df]
+        runs = len(df[key].drop_duplicates()) if {"seed", "run"} <= set(key) else 0
         label = f"{name}: {len(x)}/{total} completed ({100 * share:.1f}%)" + (
             f" in {runs} run{'s' * (runs > 1)}" if runs else ""
         )
@@ -674,10 +675,15 @@ def command_latency(
             )
             label += "\n" + ", ".join(values) + " of completed"
         handles.append(Line2D([], [], color=color, label=label))
-    handles += [
-        Line2D([], [], marker=m, color="grey", linestyle="none", label=f"p{p} of completed")
-        for p, m in zip(percentiles, _MARKERS, strict=False)
-    ]
+    # the ECDF rises to the right, so its lower right is free for the key to the marks
+    ecdf.legend(
+        handles=[
+            Line2D([], [], marker=m, color="grey", linestyle="none", label=f"p{p} of completed")
+            for p, m in zip(percentiles, _MARKERS, strict=False)
+        ],
+        loc="lower right",
+        fontsize="small",
+    )
     for ax in (ecdf, tail):
         if log:
             ax.set_xscale("log")
@@ -696,23 +702,23 @@ def command_latency(
     fig.legend(
         handles=handles,
         loc="outside lower center",
-        ncols=min(len(handles), 3 if len(groups) <= 3 else 4),
+        ncols=min(len(handles), 3),
         fontsize="small",
     )
     return fig
 
 
 def _plain_log_fractions(ax: Axes) -> None:
-    """Label a log y axis of fractions 1, 0.1, 0.01 and, when it spans less than one and
-    a half decades (where few powers of ten show), also 0.5, 0.3, 0.2 between them."""
+    """Label a log y axis of fractions 1, 0.1, 0.01 and, between them, 0.5 and 0.2 when it
+    spans less than three decades (and 0.3 when less than one and a half)."""
     from matplotlib.ticker import FuncFormatter
 
     low, high = ax.get_ylim()
-    narrow = high < 30 * low
+    shown = (2.0, 3.0, 5.0) if high < 30 * low else (2.0, 5.0) if high < 1000 * low else ()
 
     def minor(v: float, _: Any) -> str:
         mantissa = v / 10 ** np.floor(np.log10(v))
-        return f"{v:g}" if narrow and round(mantissa, 6) in (2.0, 3.0, 5.0) else ""
+        return f"{v:g}" if round(mantissa, 6) in shown else ""
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.yaxis.set_minor_formatter(FuncFormatter(minor))
