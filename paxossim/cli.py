@@ -107,7 +107,9 @@ def _signals_stop() -> Iterator[None]:
 
 
 EVENTS_BEFORE_VIOLATION = 15
-PLOT_KINDS = ("latency", "livelock", "rounds")
+PLOT_KINDS = ("latency", "livelock", "rounds", "timeline")
+#: `plot --column` values read from commands.parquet (kv scenarios) rather than runs.parquet.
+KV_COLUMNS = ("latency",)
 
 
 def _int_in(low: int, high: int):
@@ -211,7 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     plot = sub.add_parser("plot", help="draw figures from results")
     plot.add_argument(
-        "results", nargs="+", metavar="RESULTS", help="result folders or runs Parquet files"
+        "results",
+        nargs="+",
+        metavar="RESULTS",
+        help="result folders, folders of them, or runs (commands) Parquet files",
     )
     plot.add_argument("--kind", required=True, choices=sorted(PLOT_KINDS))
     plot.add_argument(
@@ -221,11 +226,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plot.add_argument(
         "--column",
-        default="chosen_at",
-        choices=["chosen_at", "decided_at", "learned_at"],
-        help="latency: which time (default: chosen_at)",
+        choices=["chosen_at", "decided_at", "learned_at", *KV_COLUMNS],
+        help="latency: which time (default: chosen_at, per run; latency: per command of a "
+        "kv scenario, from commands.parquet)",
     )
-    plot.add_argument("--log", action="store_true", help="latency: logarithmic time axis")
+    plot.add_argument(
+        "--log",
+        action="store_true",
+        help="latency: logarithmic time axis (with --column latency it is chosen by the data "
+        "unless this forces it)",
+    )
+    plot.add_argument(
+        "--run",
+        type=_int_in(0, MAX_RUNS - 1),
+        help="timeline: which run (its index in the batch, the run column; default: the first)",
+    )
+    plot.add_argument("--scenario", help="timeline: which scenario, when the results hold several")
     plot.add_argument("--out", help="PNG or SVG file (default: results/<kind>.png)")
 
     report = sub.add_parser("report", help="run the curated experiments and write a report")
@@ -497,23 +513,23 @@ def _plot(args: argparse.Namespace) -> int:
     from paxossim.plots import latency, livelock, rounds
 
     out = _figure_path(args.out, Path("results") / f"{args.kind}.png")
+    if args.kind != "timeline" and (args.run is not None or args.scenario is not None):
+        raise BadInput("paxossim plot: --run and --scenario are for --kind timeline")
+    if args.kind == "timeline":
+        return _plot_timeline(args, out)
+    if args.kind == "latency" and args.column in KV_COLUMNS:
+        return _plot_command_latency(args, out)
     try:
         runs = pd.concat([read_runs(r) for r in args.results], ignore_index=True)
     except (OSError, ValueError) as exc:
         raise BadInput(f"paxossim plot: cannot read results: {exc}") from None
-    unique = runs.drop_duplicates(ignore_index=True)
-    if len(unique) < len(runs):  # e.g. a run folder and a compare folder of one scenario
-        print(
-            f"warning: {len(runs) - len(unique)} runs given twice were counted once",
-            file=sys.stderr,
-        )
-        runs = unique
+    runs = _counted_once(runs, "runs")
     if args.by is not None and args.by not in runs.columns:
         raise BadInput(
             f"paxossim plot: --by: no column {args.by!r}; columns are {', '.join(runs.columns)}"
         )
     if args.kind == "latency":
-        fig = latency(runs, args.column, args.by or "scenario", log=args.log)
+        fig = latency(runs, args.column or "chosen_at", args.by or "scenario", log=args.log)
     elif args.kind == "livelock":
         fig = livelock(runs, by=args.by)
     else:
@@ -521,6 +537,184 @@ def _plot(args: argparse.Namespace) -> int:
     save_figure(fig, out)
     _say(f"{args.kind} figure of {len(runs)} runs: {out}")
     return EXIT_OK
+
+
+def _counted_once(table: pd.DataFrame, what: str) -> pd.DataFrame:
+    """The rows, each once: a run folder and a compare folder of one scenario, or one
+    folder given twice, hold the same rows."""
+    unique = table.drop_duplicates(ignore_index=True)
+    if len(unique) < len(table):
+        print(
+            f"warning: {len(table) - len(unique)} {what} given twice were counted once",
+            file=sys.stderr,
+        )
+    return unique
+
+
+def _read_commands(paths: list[str], what: str) -> list[tuple[Path, pd.DataFrame]]:
+    """Every commands table that `paths` name, with its file: a commands Parquet file, a
+    runs Parquet file with one beside it, a results folder holding one, or a folder of
+    results folders (every `*/commands.parquet` below it). One line and exit 2 for a
+    path that has none: only a kv scenario's results do."""
+    from paxossim.observe.commands import COMMAND_COLUMNS
+
+    found = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            files = (
+                [path / COMMANDS_FILE]
+                if (path / COMMANDS_FILE).is_file()
+                else sorted(path.glob(f"*/{COMMANDS_FILE}"))
+            )
+            if not files:
+                raise BadInput(
+                    f"paxossim plot: {what}: {path} has no {COMMANDS_FILE}, nor have its "
+                    "subfolders (only the results of a kv scenario have one)"
+                )
+            skipped = [
+                f.parent.name
+                for f in sorted(path.glob(f"*/{RUNS_FILE}"))
+                if not (f.parent / COMMANDS_FILE).is_file()
+            ]
+            if skipped and files[0].parent != path:
+                print(
+                    f"warning: {what}: left out {', '.join(skipped)} (no {COMMANDS_FILE}: "
+                    "not a kv scenario)",
+                    file=sys.stderr,
+                )
+        elif path.is_file():
+            files = [path]
+        else:
+            raise BadInput(f"paxossim plot: {path}: no such file or folder")
+        for file in files:
+            try:
+                table = pd.read_parquet(file)
+            except Exception as exc:  # pyarrow raises several kinds for a non-Parquet file
+                raise BadInput(f"paxossim plot: {file}: not a Parquet file ({exc})") from None
+            if not set(COMMAND_COLUMNS) <= set(table.columns):
+                beside = file.parent / COMMANDS_FILE
+                if file.name != COMMANDS_FILE and beside.is_file():
+                    found += _read_commands([str(beside)], what)
+                    continue
+                raise BadInput(
+                    f"paxossim plot: {what}: {file} is not a commands table and has no "
+                    f"{COMMANDS_FILE} beside it (only the results of a kv scenario have one)"
+                )
+            found.append((file, table))
+    return found
+
+
+def _plot_command_latency(args: argparse.Namespace, out: Path) -> int:
+    from paxossim.plots import command_latency
+
+    found = _read_commands(args.results, f"--column {args.column}")
+    commands = _counted_once(pd.concat([t for _, t in found], ignore_index=True), "commands")
+    by = args.by or "scenario"
+    if by not in commands.columns:
+        raise BadInput(
+            f"paxossim plot: --by: no column {by!r} in {COMMANDS_FILE}; columns are "
+            f"{', '.join(commands.columns)}"
+        )
+    fig = command_latency(commands, by, log=True if args.log else None)
+    save_figure(fig, out)
+    runs = len(commands[["scenario", "seed", "run"]].drop_duplicates())
+    _say(f"latency figure of {len(commands)} commands in {runs} runs: {out}")
+    return EXIT_OK
+
+
+def _plot_timeline(args: argparse.Namespace, out: Path) -> int:
+    from paxossim.plots import timeline
+
+    found = _read_commands(args.results, "--kind timeline")
+    names = list(dict.fromkeys(n for _, t in found for n in t["scenario"].unique()))
+    if args.scenario is not None:
+        if args.scenario not in names:
+            raise BadInput(
+                f"paxossim plot: --scenario: no scenario {args.scenario!r} in the results; "
+                f"they hold {', '.join(names) or 'no commands'}"
+            )
+        name = args.scenario
+    elif len(names) == 1:
+        name = names[0]
+    else:
+        raise BadInput(
+            "paxossim plot: --kind timeline draws one run of one scenario; the results hold "
+            f"{', '.join(names) or 'no commands'}: choose one with --scenario"
+        )
+    file, table = next((f, t) for f, t in found if (t["scenario"] == name).any())
+    table = table[table["scenario"] == name]
+    runs = sorted(int(r) for r in table["run"].unique())
+    run = runs[0] if args.run is None else args.run
+    if run not in runs:
+        listed = f"{runs[0]}..{runs[-1]}" if runs == list(range(runs[0], runs[-1] + 1)) else runs
+        raise BadInput(f"paxossim plot: --run {run}: {name} has runs {listed} in {file}")
+    commands = table[table["run"] == run]
+    seed = int(commands["seed"].iloc[0])
+    scenario = _scenario_beside(file.parent, name)
+    horizon = None if scenario is not None else _horizon_beside(file.parent, name, run)
+    events = None
+    if (file.parent / EVENTS_FILE).is_file():
+        events = pd.read_parquet(
+            file.parent / EVENTS_FILE,
+            filters=[
+                ("scenario", "==", name),
+                ("seed", "==", seed),
+                ("run", "==", run),
+                ("event", "==", "LeadershipChanged"),
+            ],
+        )
+    fig = timeline(commands, events, scenario, horizon)
+    save_figure(fig, out)
+    parts = ["faults of its scenario" if scenario else "no faults (no scenario found)"]
+    if scenario is not None and scenario.protocol.strategy == "leaderless":
+        pass  # no leader to change
+    elif events is not None:
+        parts.append("leader changes from its trace")
+    else:
+        parts.append(f"no leader changes (no {EVENTS_FILE}: run with --trace)")
+    shown = ", ".join(parts)
+    _say(f"timeline figure of {name} run {run} (seed {seed}), {shown}: {out}")
+    return EXIT_OK
+
+
+def _scenario_beside(folder: Path, name: str) -> Scenario | None:
+    """The scenario `name` as run, from a results folder: its scenario.toml, else the
+    metadata of its runs or commands Parquet file; None if none of these is it."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from paxossim.scenario import parse_scenario
+
+    candidates = []
+    if (folder / SCENARIO_FILE).is_file():
+        candidates.append(lambda: load_scenario(folder / SCENARIO_FILE))
+    for file in (folder / RUNS_FILE, folder / COMMANDS_FILE):
+        if file.is_file():
+            candidates.append(
+                lambda file=file: parse_scenario(
+                    json.loads(pq.read_schema(file).metadata[b"paxossim.scenario"]), str(file)
+                )
+            )
+    for candidate in candidates:
+        try:
+            scenario = candidate()
+        except (ScenarioError, KeyError, TypeError, ValueError, OSError):
+            continue  # no metadata, or a file of an older format: try the next
+        if scenario.name == name:
+            return scenario
+    return None
+
+
+def _horizon_beside(folder: Path, name: str, run: int) -> float | None:
+    """The run's horizon from the runs table beside its commands, if any."""
+    try:
+        runs = pd.read_parquet(folder / RUNS_FILE, columns=["scenario", "run", "horizon"])
+    except Exception:  # no runs table there, or not one
+        return None
+    row = runs[(runs["scenario"] == name) & (runs["run"] == run)]
+    return float(row["horizon"].iloc[0]) if len(row) else None
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ Nothing here runs a simulation or touches pyplot's global state: figures are mad
 notebook, `%matplotlib inline` shows a Figure left as a cell's last expression.
 """
 
+import math
 from typing import Any
 
 import numpy as np
@@ -559,3 +560,427 @@ def _spacetime_legend(ballots: list[str], color_of: dict) -> list:
         ),
         Line2D([], [], color="green", linestyle="--", label="value chosen"),
     ]
+
+
+# -- commands of a replicated log (kv scenarios) ------------------------------------------
+
+#: A latency axis is logarithmic when the completed commands' latencies span this factor
+#: (two decades) or more.
+LOG_WHEN_SPAN = 100.0
+#: Percentiles of the completed commands that the command latency figure marks.
+COMMAND_PERCENTILES = (50, 99)
+
+
+def duration_label(seconds: float) -> str:
+    """A time for a tick label, in its own unit: '500 µs', '20 ms', '1.5 s'; '0' for 0."""
+    if seconds == 0:
+        return "0"
+    if abs(seconds) >= 1:
+        return f"{seconds:g} s"
+    if abs(seconds) >= 1e-3:
+        return f"{seconds * 1e3:.4g} ms"
+    return f"{seconds * 1e6:.4g} µs"
+
+
+def _time_axis(axis: Any, log: bool, top: float) -> str:
+    """Format an axis that holds seconds. Log: ticks at 1, 2, 5 x 10^k, each labelled in
+    its own unit (10 ms, 100 ms, 1 s). Linear: one unit for all (ms when `top` is under
+    MS_BELOW seconds), returned so that it goes into the axis label."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    if log:
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.set_minor_locator(LogLocator(subs="auto"))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: duration_label(v)))
+        axis.set_minor_formatter(NullFormatter())
+        return ""
+    scale, unit = _time_unit(top)
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * scale:g}"))
+    return unit
+
+
+def _spans_decades(values: np.ndarray) -> bool:
+    positive = values[values > 0]
+    return len(positive) > 0 and positive.max() >= LOG_WHEN_SPAN * positive.min()
+
+
+def command_latency(
+    commands: pd.DataFrame,
+    by: str = "scenario",
+    log: bool | None = None,
+    percentiles: tuple[int, ...] = COMMAND_PERCENTILES,
+) -> Figure:
+    """Latency of every client command (submission to reply), one series per `by` value.
+
+    Left: the ECDF over *all* the commands of a series, those that never got a reply
+    included, so the curve ends at the share that completed (each legend entry says
+    N/M completed). Right: the tail, the share of all commands still without a reply t
+    after submission (log scale; it levels off at the share never answered). The
+    percentiles (default p50, p99) are those of the completed commands, marked on both
+    curves and given in the legend. The time axis is logarithmic when the completed
+    latencies span two decades or more (`log` True or False forces it; a log axis needs
+    a latency above 0)."""
+    from matplotlib.lines import Line2D
+
+    fig = Figure(figsize=(13, 5.6), layout="constrained")
+    ecdf, tail = fig.subplots(1, 2)
+    if commands.empty:
+        for ax in (ecdf, tail):
+            _nothing(ax, "no commands to show")
+        return fig
+    done = commands["latency"].dropna().to_numpy(dtype=float)
+    positive = done[done > 0]
+    log = (_spans_decades(done) if log is None else log) and len(positive) > 0
+    if len(done) == 0:
+        low, high = 0.0, 1.0
+    elif log:
+        low, high = positive.min() / 1.25, positive.max() * 1.25
+    else:
+        low, high = 0.0, max(done.max() * 1.05, 1e-3)
+    groups = list(commands.groupby(by, sort=False))
+    handles = []
+    floor = 1.0  # the lowest level the tail reaches, for its y limits
+    for (name, df), color in zip(groups, _colors(len(groups)), strict=False):
+        total = len(df)
+        x = np.sort(df["latency"].dropna().to_numpy(dtype=float))
+        share = len(x) / total
+        below = np.arange(1, len(x) + 1) / total  # share of all commands at or below x[i]
+        ecdf.step(
+            np.r_[low, x, high], np.r_[0.0, below, share], where="post", color=color, gid="ecdf"
+        )
+        # the tail: share of all commands above t, levelling off at those never answered
+        xs, ys = np.r_[low, x], np.r_[1.0, 1.0 - below]
+        if share < 1:
+            xs, ys = np.r_[xs, high], np.r_[ys, 1.0 - share]
+        else:  # the last answer brings it to 0, which a log axis cannot show: end there
+            ys[-1] = ys[-2]
+        tail.step(xs, ys, where="post", color=color, gid="tail")
+        floor = min(floor, float(ys[-1]))
+        marks = [np.percentile(x, p, method="inverted_cdf") for p in percentiles if len(x)]
+        for p, q, marker in zip(percentiles, marks, _MARKERS, strict=False):
+            at = np.searchsorted(x, q, side="right") / total
+            style = dict(marker=marker, color=color, markersize=7, linestyle="none", gid=f"p{p}")
+            ecdf.plot([q], [at], **style)
+            if at < 1:
+                tail.plot([q], [1 - at], **style)
+        key = [c for c in ("scenario", "seed", "run") if c in df]
+        runs = len(df[key].drop_duplicates()) if {"seed", "run"} <= set(key) else 0
+        label = f"{name}: {len(x)}/{total} completed ({100 * share:.1f}%)" + (
+            f" in {runs} run{'s' * (runs > 1)}" if runs else ""
+        )
+        if marks:
+            values = (
+                f"p{p} {duration_label(float(f'{q:.3g}'))}"
+                for p, q in zip(percentiles, marks, strict=False)
+            )
+            label += "\n" + ", ".join(values) + " of completed"
+        handles.append(Line2D([], [], color=color, label=label))
+    # the ECDF rises to the right, so its lower right is free for the key to the marks
+    ecdf.legend(
+        handles=[
+            Line2D([], [], marker=m, color="grey", linestyle="none", label=f"p{p} of completed")
+            for p, m in zip(percentiles, _MARKERS, strict=False)
+        ],
+        loc="lower right",
+        fontsize="small",
+    )
+    for ax in (ecdf, tail):
+        if log:
+            ax.set_xscale("log")
+        ax.set_xlim(low, high)
+        unit = _time_axis(ax.xaxis, log, high)
+        ax.set_xlabel("latency, submission to reply" + (f" ({unit})" if unit else " (log scale)"))
+        ax.grid(alpha=0.3)
+    ecdf.set_ylim(0, 1.02)
+    ecdf.set_ylabel("fraction of all commands answered within t")
+    ecdf.set_title("Command latency: ECDF over all commands (ends at the share completed)")
+    tail.set_yscale("log")
+    tail.set_ylim(floor / 2, 1.3)
+    _plain_log_fractions(tail)
+    tail.set_ylabel("fraction of all commands without a reply after t")
+    tail.set_title("Tail (no reply by the end counts as slower than every reply)")
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=min(len(handles), 3),
+        fontsize="small",
+    )
+    return fig
+
+
+def _plain_log_fractions(ax: Axes) -> None:
+    """Label a log y axis of fractions 1, 0.1, 0.01 and, between them, 0.5 and 0.2 when it
+    spans less than three decades (and 0.3 when less than one and a half)."""
+    from matplotlib.ticker import FuncFormatter
+
+    low, high = ax.get_ylim()
+    shown = (2.0, 3.0, 5.0) if high < 30 * low else (2.0, 5.0) if high < 1000 * low else ()
+
+    def minor(v: float, _: Any) -> str:
+        mantissa = v / 10 ** np.floor(np.log10(v))
+        return f"{v:g}" if round(mantissa, 6) in shown else ""
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
+
+
+def nice_bin(span: float, bins: int = 50) -> float:
+    """A round bin width (1, 2 or 5 times a power of ten) of about span / bins."""
+    raw = max(span, 1e-9) / bins
+    power = 10.0 ** np.floor(np.log10(raw))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9)))
+
+
+def timeline(
+    commands: pd.DataFrame,
+    events: pd.DataFrame | None = None,
+    scenario: Any = None,
+    horizon: float | None = None,
+    bin: float | None = None,
+    title: str | None = None,
+    log: bool | None = None,
+) -> Figure:
+    """The picture of a failover: one kv run over simulated time.
+
+    Top: throughput, the commands completed in each time bin (by the time of their
+    reply), per second. Bottom: every command's latency at the time of its reply (those
+    their client sent again, after its request timeout or a redirect, stand out; those
+    with no reply by the end of the run are drawn at the end, at the latency they had
+    reached). On both: the outages of every node and the partitions of `scenario` (a
+    `Scenario`) as shaded spans, and, from the run's trace `events` (`events.parquet`,
+    `Batch.events` or `simulate(..., trace=True).trace`; only the events of the run's
+    seed are used), every node that comes to lead (solid line) or steps down (dotted).
+    Without events, or without a scenario, the figure says what it cannot show.
+
+    `commands` holds the rows of one run (`commands.parquet`); `horizon` defaults to the
+    scenario's, else the last time in the data; `bin` to a round horizon / 50. The latency
+    axis is logarithmic when the latencies span two decades or more (`log` forces it)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    runs = commands[["scenario", "seed", "run"]].drop_duplicates()
+    if len(runs) != 1:
+        raise ValueError(f"a timeline is of one run; got {len(runs)} runs")
+    name, seed, run = runs.iloc[0]
+    if horizon is None:
+        times = commands[["submitted_at", "responded_at"]].to_numpy(dtype=float)
+        horizon = (
+            float(scenario.horizon) if scenario is not None else float(np.nanmax(times))
+        )  # a command is submitted at 0 at the latest: no all-NaN table
+    width = bin if bin is not None else nice_bin(horizon)
+    scale, unit = _time_unit(horizon)
+    fig = Figure(figsize=(13, 7.5), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(1, 1.4))
+    both = (top, bottom)
+
+    done = commands[commands["responded_at"].notna()]
+    edges = np.arange(0.0, horizon + width, width)
+    rate = np.histogram(done["responded_at"], bins=edges)[0] / width
+    top.stairs(rate, edges, fill=True, color="tab:blue", alpha=0.6, gid="throughput")
+    top.set_ylabel(f"completed commands / s\n(replies per {duration_label(width)} bin)")
+    top.set_ylim(0, max(1.0, float(rate.max()) * 1.3))
+
+    retried = done["retries"] > 0
+    pending = commands[commands["responded_at"].isna()]
+    waited = horizon - pending["submitted_at"].to_numpy(dtype=float)
+    bottom.plot(
+        done.loc[~retried, "responded_at"],
+        done.loc[~retried, "latency"],
+        ".",
+        color="tab:blue",
+        markersize=3,
+        alpha=0.6,
+        gid="latency",
+    )
+    bottom.plot(
+        done.loc[retried, "responded_at"],
+        done.loc[retried, "latency"],
+        ".",
+        color="tab:orange",
+        markersize=5,
+        gid="retried",
+    )
+    bottom.plot(
+        np.full(len(pending), horizon),
+        waited,
+        "^",
+        color="tab:red",
+        markersize=7,
+        clip_on=False,
+        gid="no reply",
+    )
+    latencies = np.r_[done["latency"].to_numpy(dtype=float), waited]
+    positive = latencies[latencies > 0]
+    log = (_spans_decades(latencies) if log is None else log) and len(positive) > 0
+    if log:
+        bottom.set_yscale("log")
+        bottom.set_ylim(positive.min() / 1.5, positive.max() * 1.5)
+    else:
+        bottom.set_ylim(0, max(float(latencies.max()) * 1.1 if len(latencies) else 0, 1e-3))
+    y_unit = _time_axis(bottom.yaxis, log, bottom.get_ylim()[1])
+    bottom.set_ylabel(
+        "latency, submission to reply" + (f" ({y_unit})" if y_unit else "") + "\nat reply time"
+    )
+
+    handles = [
+        Patch(color="tab:blue", alpha=0.6, label="completed per second (top)"),
+        Line2D([], [], marker=".", linestyle="none", color="tab:blue", label="a command"),
+    ]
+    if retried.any():
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker=".",
+                linestyle="none",
+                color="tab:orange",
+                markersize=8,
+                label="a command its client sent again",
+            )
+        )
+    if len(pending):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="^",
+                linestyle="none",
+                color="tab:red",
+                label="no reply by the end: latency so far",
+            )
+        )
+    notes = []
+    if scenario is None:
+        notes.append("crashes, restarts and partitions not shown: no scenario")
+    else:
+        handles += _mark_faults(scenario, horizon, top, both)
+    if scenario is not None and scenario.protocol.strategy == "leaderless":
+        notes.append("leaderless: no leader to change")
+    elif events is None:
+        notes.append("leader changes not shown: they need the run's trace (--trace)")
+    else:
+        if "seed" in events:  # the events of many runs: keep this one's (its seed's, so
+            events = events[events["seed"] == seed]  # a run traced alone, as run 0, fits)
+        handles += _mark_leaders(events, horizon, top, both)
+        if not (events["event"] == "LeadershipChanged").any():
+            notes.append("no leader change in the trace")
+
+    for ax in both:
+        ax.set_xlim(0, horizon)
+        ax.grid(alpha=0.3)
+    bottom.xaxis.set_major_formatter(_scaled(scale))
+    bottom.set_xlabel(f"simulated time ({unit})")
+    heading = title or (
+        f"{name}, run {run} (seed {seed}): {len(done)}/{len(commands)} commands completed"
+    )
+    top.set_title("\n".join([heading, *(["; ".join(notes)] if notes else [])]))
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize="small")
+    return fig
+
+
+def _mark_faults(scenario: Any, horizon: float, top: Axes, axes: tuple[Axes, ...]) -> list:
+    """Shade every outage of a node (crash to restart) and every partition; legend handles."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from paxossim.sim.faults import outages
+
+    crashes = restarts = False
+    for node, spans in outages(list(scenario.faults)).items():
+        who = f"node {node}" if node < scenario.cluster.nodes else f"client {node}"
+        for start, end in spans:
+            if start >= horizon:
+                continue
+            crashes = True
+            for ax in axes:
+                ax.axvspan(
+                    start, min(end, horizon), color="0.5", alpha=0.2, linewidth=0, gid="down"
+                )
+                ax.axvline(start, color="tab:red", linewidth=1.2, gid="crash")
+                if end < horizon:
+                    restarts = True
+                    ax.axvline(end, color="tab:green", linewidth=1.2, gid="restart")
+            top.annotate(
+                f"{who} down",
+                (start, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -12),
+                textcoords="offset points",
+                fontsize="small",
+                color="tab:red",
+            )
+    handles = []
+    if crashes:
+        handles += [
+            Patch(color="0.5", alpha=0.2, label="node down (crash to restart)"),
+            Line2D([], [], color="tab:red", label="crash"),
+        ]
+    if restarts:
+        handles.append(Line2D([], [], color="tab:green", label="restart"))
+    partitions = [p for p in scenario.network.partitions if p.start < horizon]
+    for part in partitions:
+        end = horizon if part.end is None else min(part.end, horizon)
+        for ax in axes:
+            ax.axvspan(
+                part.start,
+                end,
+                facecolor="none",
+                edgecolor="tab:purple",
+                hatch="//",
+                alpha=0.5,
+                linewidth=0,
+                gid="partition",
+            )
+    if partitions:
+        handles.append(
+            Patch(facecolor="none", edgecolor="tab:purple", hatch="//", label="partition")
+        )
+    return handles
+
+
+def _mark_leaders(events: pd.DataFrame, horizon: float, top: Axes, axes: tuple[Axes, ...]) -> list:
+    """A line where a node comes to lead (labelled) or steps down; legend handles. Labels
+    of claims close in time go one under the other."""
+    from matplotlib.lines import Line2D
+
+    changes = events[events["event"] == "LeadershipChanged"].sort_values("time", kind="stable")
+    leads = changes["detail"].str.startswith("leads")
+    scale, unit = _time_unit(horizon)
+    last, row_of_label = -math.inf, 0
+    for (_, row), leading in zip(changes.iterrows(), leads, strict=True):
+        for ax in axes:
+            ax.axvline(
+                float(row["time"]),
+                color="tab:purple",
+                linestyle="-" if leading else ":",
+                linewidth=1.4,
+                gid="leads" if leading else "steps down",
+            )
+        if leading:
+            term = str(row["detail"]).rsplit(" ", 1)[-1]
+            row_of_label = row_of_label + 1 if row["time"] - last < 0.15 * horizon else 0
+            last = float(row["time"])
+            at = f"{last * scale:.{3 if unit == 's' else 1}f} {unit}"
+            top.annotate(
+                f"node {int(row['node'])} leads in term {term} at {at}",
+                (last, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -24 - 12 * row_of_label),
+                textcoords="offset points",
+                fontsize="small",
+                color="tab:purple",
+            )
+    handles = []
+    if leads.any():
+        handles.append(Line2D([], [], color="tab:purple", label="a node comes to lead (trace)"))
+    if not leads.all():
+        handles.append(
+            Line2D([], [], color="tab:purple", linestyle=":", label="a leader steps down (trace)")
+        )
+    return handles
+
+
+def _scaled(scale: float) -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _: f"{v * scale:g}")

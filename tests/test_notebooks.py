@@ -14,7 +14,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["latency", "livelock"]
+NAMES = ["latency", "livelock", "multipaxos"]
 TEST_RUNS = 10  # runs per scenario: enough for every cell to have something to show
 
 
