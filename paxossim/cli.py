@@ -501,7 +501,7 @@ def _trace(args: argparse.Namespace, path: str, scenario: Scenario) -> int:
     title = describe_run(scenario.name, seed, result.record)
     until = settled_time(result.trace, scenario.horizon) if args.until is None else args.until
     until = min(until, scenario.horizon)  # the run ends there
-    fig = spacetime(result.trace, scenario.cluster.nodes, scenario.roles, until, title)
+    fig = spacetime(result.trace, len(scenario.roles), scenario.roles, until, title)
     save_figure(fig, out)
     _say(f"{title}\n  diagram: {out} (0 to {until * 1e3:.4g} ms; --until to change)")
     for violation in result.violations:

@@ -466,9 +466,14 @@ def spacetime(
         markeredgecolor="black",
         zorder=5,
     )
-    for _, row in t[t["event"] == "chosen"].iterrows():
+    chosen = t[t["event"] == "chosen"]
+    log = "slot" in chosen and (chosen["slot"] > 0).any()
+    for _, row in chosen.iterrows():
         x = float(row["time"]) * scale
-        ax.axvline(x, color="green", linestyle="--", linewidth=1.2)
+        ax.axvline(x, color="green", linestyle="--", linewidth=0.8 if log else 1.2)
+        if log:  # a replicated log: many slots, each named at the top, its value in the trace
+            ax.text(x, -0.55, f"s{row['slot']}", color="green", fontsize="xx-small", va="bottom")
+            continue
         ax.text(
             x,
             nodes - 0.45,

@@ -698,7 +698,7 @@ def _duel_section(scenario: Scenario, runs: pd.DataFrame, out: Path) -> Section:
     save_figure(
         plots.spacetime(
             result.trace,
-            scenario.cluster.nodes,
+            len(scenario.roles),
             scenario.roles,
             until,
             f"{scenario.name}, seed {seed}: the first {until * 1e3:g} ms",

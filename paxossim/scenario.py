@@ -294,8 +294,9 @@ class Scenario(_Section):
 
     @property
     def roles(self) -> dict[int, str]:
-        """The roles each node hosts, as "P A L" (proposer, acceptor, learner)."""
-        return {
+        """The roles each node hosts, as "P A L" (proposer, acceptor, learner), and "client"
+        for a kv scenario's clients (numbered after the cluster's nodes)."""
+        roles = {
             i: " ".join(
                 letter
                 for letter, ids in (
@@ -307,6 +308,7 @@ class Scenario(_Section):
             )
             for i in self.node_ids
         }
+        return roles | {i: "client" for i in self.client_ids}
 
     def to_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -128,7 +128,7 @@ def derive_record(
         horizon=s.horizon,
         bugs=",".join(s.bugs.on if bugs is None else bugs),
         chosen=checker.chosen,
-        value=_shown(checker.chosen_value),
+        value=shown(checker.chosen_value),
         chosen_at=checker.chosen_at,
         learned_at=learned_at,
         decided_at=metrics.decided_at,
@@ -157,8 +157,8 @@ def derive_record(
     )
 
 
-def _shown(value: Any) -> str | None:
-    """A value as the `value` column holds it: a log's slot holds a batch of commands."""
+def shown(value: Any) -> str | None:
+    """A value as the `value` columns hold it: a log's slot holds a batch of commands."""
     if type(value) is tuple:
         return "; ".join(map(str, value)) if value else "no-op"
     return value

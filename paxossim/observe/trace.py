@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from paxossim.observe.record import shown
 from paxossim.observe.steps import Crash, Restart
 from paxossim.protocol.effects import (
     Decided,
@@ -100,7 +101,7 @@ class Trace:
                 -1 if peer is None else peer,
                 type(msg).__name__ if msg is not None else "",
                 "" if ballot is None else str(ballot),
-                "" if value is None else str(value),
+                "" if value is None else str(shown(value)),
                 copy,
                 detail,
                 slot,
