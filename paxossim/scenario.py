@@ -64,6 +64,8 @@ class Cluster(_Section):
     proposers: list[NodeId] = [0]
     acceptors: NodeSet = "all"
     learners: NodeSet = "all"
+    service_time: Delay | None = None  # the cost model: none, no cost (paxossim.sim.service)
+    fsync: Time = 0.0
 
 
 class Partition(_Section):
@@ -577,11 +579,10 @@ _TABLES: dict[str, type[BaseModel]] = {
     "workload": Workload,
     "workload.mix": Mix,
 }
+_DELAY_MEMBERS = {m.model_fields["dist"].default: m for m in Delay.__args__[0].__args__}
 _UNION_MEMBERS: dict[str, tuple[str, dict[str, type[BaseModel]]]] = {
-    "network.delay": (
-        "dist",
-        {m.model_fields["dist"].default: m for m in Delay.__args__[0].__args__},
-    ),
+    "network.delay": ("dist", _DELAY_MEMBERS),
+    "cluster.service_time": ("dist", _DELAY_MEMBERS),
     "protocol.backoff": (
         "kind",
         {m.model_fields["kind"].default: m for m in Backoff.__args__[0].__args__},
