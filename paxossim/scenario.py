@@ -64,8 +64,10 @@ class Cluster(_Section):
     proposers: list[NodeId] = [0]
     acceptors: NodeSet = "all"
     learners: NodeSet = "all"
-    service_time: Delay | None = None  # the cost model: none, no cost (paxossim.sim.service)
-    fsync: Time = 0.0
+    # the cost model (paxossim.sim.service); omitted, they cost nothing and are not
+    # written out, so a scenario without them reads and writes as before they existed
+    service_time: Delay | None = None
+    fsync: Time | None = None
 
 
 class Partition(_Section):

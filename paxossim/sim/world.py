@@ -84,10 +84,11 @@ class World:
             for i in range(s.cluster.nodes + len(s.client_ids))
         ]
         self.network.nodes = self.nodes
-        if s.cluster.service_time is not None or s.cluster.fsync > 0:
+        fsync = s.cluster.fsync or 0.0
+        if s.cluster.service_time is not None or fsync > 0:
             for node in self.nodes[: s.cluster.nodes]:  # clients cost nothing
                 draws = service_draws(s, seed, node.id)
-                node.server = Server(node, self.env, self.network, draws, s.cluster.fsync)
+                node.server = Server(node, self.env, self.network, draws, fsync)
             self.network.serve()
         for node, at in plan.propose_at.items():
             self.nodes[node].proposal = (at, proposal_value(node))
