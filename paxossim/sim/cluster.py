@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from paxossim.distributions import Constant
 from paxossim.protocol import (
     AcceptorStorage,
     LearnerStorage,
@@ -206,7 +205,7 @@ def service_draws(s: Scenario, seed: int, node: int) -> Callable[[], float] | No
     own stream (SERVICE, node), made on first use; None without a service time (or a
     constant 0)."""
     spec = s.cluster.service_time
-    if spec is None or spec == Constant(value=0.0):
+    if spec is None or spec.dist == "constant" and spec.value == 0:
         return None
     if spec.dist == "constant":
         return functools.partial(float, spec.value)

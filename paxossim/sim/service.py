@@ -21,9 +21,9 @@ untouched). With one:
   once.
 - The copy counts as delivered (`messages_delivered`, `duplicates_delivered`, the trace's
   `deliver`) when its step runs; until then it is in flight.
-- Timers, faults, boot and a node's internal steps (a client's request to its own proposer
-  in a synod, a learner telling its proposer) are not queued and take no time: they run at
-  their instant, also while the node is busy.
+- Timers, faults, boot and a node's internal steps (a synod proposer's own input, a
+  learner telling its proposer, a replica's applied commands) are not queued and take no
+  time: they run at their instant, also while the node is busy.
 - A crash loses the copy in service and every queued one: each is dropped at the crash, with
   reason `receiver down`. A step is never half done: a copy lost in its fsync wrote
   nothing.
@@ -67,15 +67,6 @@ class Server:
         self._item: Item | None = None  # the copy in service; None when the node is idle
         self._pending: simpy.Event | None = None  # the end of that service
         self._done_cb = self._done
-
-    @property
-    def queued(self) -> int:
-        """Copies waiting, not counting the one in service."""
-        return len(self._queue)
-
-    @property
-    def busy(self) -> bool:
-        return self._item is not None
 
     def arrive(self, item: Item) -> None:
         """A copy reached the node, which is up."""
