@@ -64,6 +64,10 @@ class Cluster(_Section):
     proposers: list[NodeId] = [0]
     acceptors: NodeSet = "all"
     learners: NodeSet = "all"
+    # the cost model (paxossim.sim.service); omitted, they cost nothing and are not
+    # written out, so a scenario without them reads and writes as before they existed
+    service_time: Delay | None = None
+    fsync: Time | None = None
 
 
 class Partition(_Section):
@@ -588,11 +592,10 @@ _TABLES: dict[str, type[BaseModel]] = {
     "workload": Workload,
     "workload.mix": Mix,
 }
+_DELAY_MEMBERS = {m.model_fields["dist"].default: m for m in Delay.__args__[0].__args__}
 _UNION_MEMBERS: dict[str, tuple[str, dict[str, type[BaseModel]]]] = {
-    "network.delay": (
-        "dist",
-        {m.model_fields["dist"].default: m for m in Delay.__args__[0].__args__},
-    ),
+    "network.delay": ("dist", _DELAY_MEMBERS),
+    "cluster.service_time": ("dist", _DELAY_MEMBERS),
     "protocol.backoff": (
         "kind",
         {m.model_fields["kind"].default: m for m in Backoff.__args__[0].__args__},

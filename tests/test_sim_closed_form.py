@@ -166,3 +166,73 @@ def test_messages_are_conserved_once_the_run_settles():
     assert rec.chosen and rec.learners_learned == 5  # all learned: nobody sends any more
     assert rec.messages_sent + rec.messages_duplicated == (
         rec.messages_delivered + rec.messages_dropped)
+
+
+# -- the cost model: a service time s per message at every node, an fsync f per promise
+# or vote. S = 1/1024 keeps the sums exact, and D >= 2S keeps the proposer's own accept
+# request from waiting behind its last promises.
+
+S = 1 / 1024
+F = 1 / 512
+
+
+def service(s):
+    return {"dist": "constant", "value": s}
+
+
+@pytest.mark.parametrize("nodes", [1, 3, 5])
+def test_a_service_time_adds_the_services_on_the_critical_path(nodes):
+    """Every node serves one message at a time, s each. The prepare reaches the acceptors
+    at d and each answers at d + s; the n promises reach the proposer together at 2d + s
+    and it serves them one after another, so the q1-th is handled at 2d + (q1 + 1)s and
+    the accept requests leave; they are handled at 3d + (q1 + 2)s (chosen). The n votes
+    reach every node together at 4d + (q1 + 2)s, and the q2-th is handled, learned and
+    decided at 4d + (q1 + q2 + 2)s."""
+    q = nodes // 2 + 1
+    result = run(network=constant(D), cluster={"nodes": nodes, "service_time": service(S)})
+    rec = result.record
+    assert rec.chosen_at == 3 * D + (q + 2) * S
+    assert rec.learned_at == rec.decided_at == 4 * D + (2 * q + 2) * S
+    assert rec.messages_sent == rec.messages_delivered == 3 * nodes + nodes * nodes
+    assert rec.safety_violations == 0
+
+
+def test_messages_that_arrive_together_are_handled_one_service_apart():
+    """The five promises reach node 0 at 2d + s; it handles them at 2d + 2s, ..., 2d + 6s,
+    and the trace's `deliver` is when a copy is handled."""
+    trace = run(network=constant(D), cluster={"service_time": service(S)}).trace
+    sent = trace.query("event == 'send' and message == 'Promise'")
+    assert set(sent["time"]) == {D + S}
+    handled = trace.query("event == 'deliver' and message == 'Promise'")["time"]
+    assert list(handled) == [2 * D + k * S for k in range(2, 7)]
+
+
+@pytest.mark.parametrize("with_service", [False, True])
+def test_an_fsync_adds_2f_once_per_phase_on_the_critical_path(with_service):
+    """Each acceptor pays f before its promise leaves (phase 1b) and f before its vote
+    exists and leaves (phase 2b): chosen, learned and decided 2f later, with or without a
+    service time (the fsync adds to the granting step's service)."""
+    cluster = {"fsync": F, **({"service_time": service(S)} if with_service else {})}
+    rec = run(network=constant(D), cluster=cluster).record
+    s = S if with_service else 0.0
+    assert rec.chosen_at == 3 * D + 5 * s + 2 * F
+    assert rec.learned_at == rec.decided_at == 4 * D + 8 * s + 2 * F
+    assert rec.messages_sent == 40 and rec.safety_violations == 0
+
+
+def test_a_refused_request_pays_no_fsync():
+    """Proposer 1 prepares ballot 1.1 at 0, proposer 0 ballot 1.0 at d/2. Each acceptor
+    grants 1.1 at d (its promise leaves f later) and refuses 1.0 at 3d/2: a nack writes
+    nothing, so it leaves at once."""
+    result = run(
+        network=constant(D),
+        cluster={"nodes": 3, "proposers": [0, 1], "fsync": F},
+        workload={"propose_at": [D / 2, 0.0]},
+        horizon=1.0,
+    )
+    sends = result.trace.query("event == 'send'")
+    first = sends.groupby("message")["time"].min()
+    assert set(sends.query("message == 'Promise' and ballot == '1.1'")["time"]) == {D + F}
+    assert set(sends.query("message == 'Nack' and ballot == '1.0'")["time"]) == {1.5 * D}
+    assert first["Nack"] == 1.5 * D
+    assert result.record.safety_violations == 0

@@ -130,6 +130,20 @@ class Acceptor(Role):
             for s in _slots_from(votes, msg.slot, self.storage.top)
         ]
 
+    def writes(self, msg: Any) -> bool:
+        """Whether handling `msg` writes stable storage: a prepare or an accept request
+        it grants (a promise or a vote; a repeated request too), not a refused one nor a
+        poll. The simulator's cost model charges such a step the fsync; the handlers above
+        decide by the same comparisons."""
+        kind = type(msg)
+        if kind is Accept:
+            return not msg.ballot < self.storage.promise(msg.slot)
+        if kind is Prepare:
+            st = self.storage
+            promised = st.promise_upward(msg.slot) if msg.upward else st.promise(msg.slot)
+            return not msg.ballot < promised
+        return False
+
     def _refuse(self, src: int, ballot: Ballot, slot: int, promised: Ballot) -> list:
         """ "An acceptor ... should inform the proposer, who should then abandon its proposal"
         (2.3); without the optimization the request is simply ignored."""

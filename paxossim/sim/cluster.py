@@ -2,6 +2,7 @@
 which random stream. Worked out once per scenario (`Plan`), then once per run and node
 (`Cluster.roles`, also after every restart)."""
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,6 +197,18 @@ class Cluster:
             st.elector,
             leader=None if restarted else plan.proposers[0],
         )
+
+
+def service_draws(s: Scenario, seed: int, node: int) -> Callable[[], float] | None:
+    """The service times of `node`'s messages, in the order its services start, from its
+    own stream (SERVICE, node), made on first use; None without a service time (or a
+    constant 0)."""
+    spec = s.cluster.service_time
+    if spec is None or spec.dist == "constant" and spec.value == 0:
+        return None
+    if spec.dist == "constant":
+        return functools.partial(float, spec.value)
+    return rng.Draws(spec.sample, rng.Lazy(_stream(seed, rng.SERVICE, node)).get)
 
 
 def _stream(seed: int, *key: int) -> Callable[[], Any]:

@@ -147,6 +147,41 @@ class Network:
         if up:
             self.stats.duplicates_delivered += 1
 
+    # -- with a cost model (paxossim.sim.service): copies queue at their receiver -------
+
+    def serve(self) -> None:
+        """From now on a copy that reaches a node with a `server` joins its queue, and
+        counts as delivered when the node handles it (`handled`)."""
+        self._deliver_cb = self._arrive
+        self._copy_cb = self._arrive_copy
+
+    def _arrive(self, event: simpy.Event, duplicate: bool = False) -> None:
+        self.budget.spend()
+        src, dst, msg, copy = event._value
+        node = self.nodes[dst]
+        if not node.up:
+            self._drop(src, dst, msg, "receiver down", copy)
+        elif node.server is None:  # a client: no cost
+            self.handled(src, dst, msg, copy, duplicate)
+        else:
+            node.server.arrive((src, msg, copy, duplicate))
+
+    def _arrive_copy(self, event: simpy.Event) -> None:
+        self._arrive(event, True)
+
+    def handled(self, src: int, dst: int, msg: Any, copy: int, duplicate: bool) -> None:
+        """Node `dst` handles a copy now: its step runs."""
+        self.stats.messages_delivered += 1
+        if self._tell:
+            self.observation.message(self.env.now, "deliver", src, dst, msg, copy)
+        self.nodes[dst].receive(src, msg)
+        if duplicate:
+            self.stats.duplicates_delivered += 1
+
+    def lost(self, src: int, dst: int, msg: Any, copy: int) -> None:
+        """A copy that reached `dst` was still queued or in service when it crashed."""
+        self._drop(src, dst, msg, "receiver down", copy)
+
     def _drop(self, src: int, dst: int, msg: Any, why: str, copy: int) -> None:
         self.stats.messages_dropped += 1
         if self._tell:

@@ -8,6 +8,10 @@ A delivery goes to exactly the roles whose `HANDLERS` name the message's type.
 A crash stops delivery and kills the node's timers; the roles' volatile state goes with
 them. A restart builds fresh roles on the node's stable storage, which is all that
 survives (a bug switch may make even that forgetful).
+
+With a cost model (`cluster.service_time`, `cluster.fsync`) the network hands a copy to
+the node's `server` (`paxossim.sim.service`) instead, which queues it and calls `receive`
+when its service ends; a crash empties that queue.
 """
 
 from collections.abc import Callable
@@ -20,6 +24,7 @@ from paxossim.protocol import CancelTimer, Learned, Send, SetTimer
 from paxossim.protocol.effects import Applied
 from paxossim.sim.budget import Budget
 from paxossim.sim.cluster import Storage
+from paxossim.sim.service import Server
 
 
 class _Timer:
@@ -58,7 +63,7 @@ class Node:
     __slots__ = (
         "id", "env", "network", "observers", "budget", "up", "storage", "make_roles",
         "proposal", "proposer", "acceptor", "learner", "_roles", "_routes", "_timers",
-        "_causes",
+        "_causes", "server",
     )  # fmt: skip
 
     def __init__(
@@ -80,6 +85,7 @@ class Node:
         self.make_roles = make_roles  # (node, storage, restarted) -> (proposer, acceptor, learner)
         self.proposal: tuple[float, Any] | None = None  # (when, value) a client asks for
         self.up = True
+        self.server: Server | None = None  # its queue, with a cost model (sim.service)
         self._timers: dict[tuple[Any, str], _Timer] = {}
         self._causes: dict[str, Timer] = {}
         self._set_roles(make_roles(node_id, storage, False))
@@ -160,6 +166,8 @@ class Node:
             self.observe(role, self.id, CRASH, [])
         self.up = False
         self._timers.clear()
+        if self.server is not None:
+            self.server.crash()
         self._set_roles((None, None, None))
 
     def restart(self) -> None:

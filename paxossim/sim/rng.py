@@ -14,6 +14,7 @@ FAULTS = 1  # reserved: faults are scheduled, not drawn, so far
 WORKLOAD = 2  # reserved: proposal times are given, not drawn, so far
 BACKOFF = 3  # one stream per proposer node: (BACKOFF, node)
 ELECTION = 4  # one stream per proposer node: (ELECTION, node)
+SERVICE = 5  # one stream per cluster node with a service time: (SERVICE, node)
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:

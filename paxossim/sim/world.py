@@ -20,10 +20,11 @@ from paxossim.observe.trace import MAX_TRACE_ROWS, Trace
 from paxossim.scenario import Scenario
 from paxossim.sim import rng
 from paxossim.sim.budget import Budget, BudgetExhausted
-from paxossim.sim.cluster import Cluster, Plan, proposal_value
+from paxossim.sim.cluster import Cluster, Plan, proposal_value, service_draws
 from paxossim.sim.faults import outages
 from paxossim.sim.network import Network
 from paxossim.sim.node import Node
+from paxossim.sim.service import Server
 
 __all__ = ["Plan", "RunResult", "World", "proposal_value", "simulate"]
 
@@ -83,6 +84,12 @@ class World:
             for i in range(s.cluster.nodes + len(s.client_ids))
         ]
         self.network.nodes = self.nodes
+        fsync = s.cluster.fsync or 0.0
+        if s.cluster.service_time is not None or fsync > 0:
+            for node in self.nodes[: s.cluster.nodes]:  # clients cost nothing
+                draws = service_draws(s, seed, node.id)
+                node.server = Server(node, self.env, self.network, draws, fsync)
+            self.network.serve()
         for node, at in plan.propose_at.items():
             self.nodes[node].proposal = (at, proposal_value(node))
         # faults first: at equal times SimPy keeps scheduling order, so a node that
