@@ -63,7 +63,7 @@ class LogProposer(Role):
         "node", "acceptors", "quorums", "retry_timeout", "backoff", "storage", "replica",
         "window", "batch", "elector", "state", "ballot", "highest_seen", "attempts",
         "first_slot", "next_slot", "queue", "queued", "clients", "proposals", "_promises",
-        "_votes", "_progress",
+        "_votes", "_progress", "_waited",
     )  # fmt: skip
 
     KIND: ClassVar[str] = "proposer"
@@ -111,6 +111,7 @@ class LogProposer(Role):
         self._promises: dict[int, Promise] = {}
         self._votes: dict[int, set[int]] = {}  # slot -> acceptors that voted in this ballot
         self._progress = False  # a slot was decided since the retry timer was armed
+        self._waited: set[int] = set()  # slots in flight when the retry timer last fired
 
     @property
     def leading(self) -> bool:
@@ -251,6 +252,7 @@ class LogProposer(Role):
         self.state = PHASE2
         self.proposals = {}
         self._votes = {}
+        self._waited = set()
         effects: list = []
         for slot in range(self.first_slot, top + 1):
             if slot in chosen:
@@ -301,12 +303,16 @@ class LogProposer(Role):
 
     def _resend(self) -> list:
         """Some slot was decided since the timer was armed, so the ballot lives: send
-        the accept requests still undecided again (their messages may have been lost)."""
+        again the accept requests of the slots that were already in flight when the
+        timer last fired, undecided for a whole `retry_timeout` at least (their messages
+        may have been lost); a slot proposed since has had less time and waits."""
         self._progress = False
         effects: list = [
             Send(self.acceptors, Accept(self.ballot, value, slot))
             for slot, value in sorted(self.proposals.items())
+            if slot in self._waited
         ]
+        self._waited = set(self.proposals)
         return [*effects, SetTimer(RETRY, self.retry_timeout)]
 
     def on_accepted(self, src: int, msg: Accepted) -> list:
@@ -347,6 +353,7 @@ class LogProposer(Role):
                     self.queue.appendleft(command)
                     self.queued.add(key)
         self.proposals = {}
+        self._waited = set()
         self.attempts += 1
         delay = self.backoff(self.attempts)
         if delay > 0:

@@ -167,16 +167,23 @@ def test_a_ballot_that_decides_nothing_for_a_retry_timeout_is_abandoned():
     assert prepare.ballot > b
 
 
-def test_a_ballot_that_decides_is_kept_and_resends_its_undecided_requests():
-    p = make(window=2)
+def test_a_ballot_that_decides_is_kept_and_resends_requests_undecided_for_a_period():
+    """A slot is sent again only once it has been in flight through a whole retry
+    period: one proposed just before the timer fires waits for the next."""
+    p = make(window=3)
     to_phase2(p)
     p.handle(CLIENT, Request(cmd(2)))
     b = p.ballot
     p.handle(A1, Accepted(b, (cmd(1),), 0))
     p.handle(A2, Accepted(b, (cmd(1),), 0))
-    effects = p.on_timer("retry")
-    assert sends(effects, Accept) == [Accept(b, (cmd(2),), 1)]
+    effects = p.on_timer("retry")  # slot 1 was proposed during this period
+    assert sends(effects, Accept) == []
     assert not any(type(e) is RoundAbandoned for e in effects)
+    p.handle(CLIENT, Request(cmd(3)))  # slot 2
+    p.handle(A1, Accepted(b, (cmd(3),), 2))
+    p.handle(A2, Accepted(b, (cmd(3),), 2))  # progress: the ballot lives
+    effects = p.on_timer("retry")
+    assert sends(effects, Accept) == [Accept(b, (cmd(2),), 1)]  # in flight a whole period
 
 
 def test_a_leaderless_proposer_without_commands_holds_no_ballot():
