@@ -29,6 +29,9 @@ MAX_SEED = 2**62
 MAX_REQUESTS = 1_000_000
 #: Above this many messages per run (estimated before running), a scenario gets a warning.
 WARN_MESSAGES = 1_000_000
+#: A kv run's messages are spread over its commands, not in flight at once: it gets a
+#: warning only above this many (about a minute of simulation).
+WARN_LOG_MESSAGES = 10_000_000
 #: Events (message deliveries and timer expiries) a run may process before it stops and
 #: is marked truncated: about a minute of simulation and well under 1 GB.
 DEFAULT_MAX_EVENTS = 10_000_000
@@ -248,7 +251,13 @@ class Scenario(_Section):
                 f"({self.horizon:g} s) and never propose"
             )
         estimate = self.estimated_messages
-        if estimate > WARN_MESSAGES:
+        if self.kv and estimate > WARN_LOG_MESSAGES:
+            notes.append(
+                f"workload.requests: about {estimate:,} messages per run even without a "
+                f"retry ({self.workload.clients} clients x {self.workload.requests} "
+                "requests): expect minutes per run"
+            )
+        elif not self.kv and estimate > WARN_MESSAGES:
             notes.append(
                 f"cluster.nodes: about {estimate:,} messages per run even without a "
                 f"retry ({self.protocol.learning} learning to {len(self.learner_ids)} "
@@ -261,7 +270,9 @@ class Scenario(_Section):
         """Messages of one undisturbed ballot per proposer, learning included: prepare,
         promise and accept for each acceptor, each acceptor's vote to the proposer and
         to the learners it tells, and the distinguished learners' relays. Broadcast
-        learning makes it quadratic in the nodes."""
+        learning makes it quadratic in the nodes. A kv scenario: one phase 1, then per
+        command a slot of its own (the accepts, votes and relays), the request and the
+        reply (no batching, catch-up, heartbeat or retry counted)."""
         acceptors, learners = len(self.acceptor_ids), len(self.learner_ids)
         mode = self.protocol.learning
         if mode == "broadcast":
@@ -272,6 +283,11 @@ class Scenario(_Section):
             told = set()
         relays = len(told) * (learners - len(told)) if mode == "distinguished" else 0
         polls = 2 * acceptors * learners if mode == "poll" else 0
+        if self.kv:  # one phase 1, then per command: request, accepts, votes, relays, reply
+            leader = self.proposer_ids[0]
+            commands = self.workload.clients * self.workload.requests
+            per_slot = acceptors + acceptors * len(told | {leader}) + relays
+            return 2 * acceptors + commands * (per_slot + 2)  # batching can only lower it
         votes = sum(acceptors * len(told | {p}) for p in self.proposer_ids)
         return 3 * acceptors * len(self.proposer_ids) + votes + relays + polls
 

@@ -148,3 +148,17 @@ def test_a_replica_applying_out_of_order_is_caught():
         if any(v.invariant == APPLIED_IN_ORDER for v in simulate(s, seed, plan=plan).violations)
     ]
     assert caught, "out-of-order application went unnoticed in 30 seeds"
+
+
+def test_the_message_estimate_of_a_log_is_exact_for_an_undisturbed_run():
+    for n, requests in ((3, 10), (5, 7)):
+        s = kv(cluster={"nodes": n}, network=constant(0.001), workload={"requests": requests})
+        assert simulate(s, 1).record.messages_sent == s.estimated_messages
+    batched = kv(workload={"clients": 6, "requests": 5}, protocol={"batch": 3, "window": 1})
+    assert simulate(batched, 1).record.messages_sent < batched.estimated_messages
+
+
+def test_a_huge_log_gets_a_warning_naming_the_requests():
+    big = kv(workload={"clients": 100, "requests": 100_000})
+    assert any(w.startswith("workload.requests: about ") for w in big.warnings)
+    assert kv().warnings == []
