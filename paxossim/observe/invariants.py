@@ -24,7 +24,15 @@ from typing import Any
 
 from paxossim.observe.steps import Crash, Propose, Restart
 from paxossim.protocol.ballot import NO_BALLOT, Ballot
-from paxossim.protocol.effects import Applied, Decided, Learned, Responded, Send, Submitted
+from paxossim.protocol.effects import (
+    Applied,
+    Decided,
+    Installed,
+    Learned,
+    Responded,
+    Send,
+    Submitted,
+)
 from paxossim.protocol.kvstore import KVStore
 from paxossim.protocol.messages import Accept, Accepted, Poll, Prepare, Promise
 from paxossim.protocol.quorum import Quorums
@@ -47,6 +55,7 @@ APPLIED_IN_ORDER = "applied-in-slot-order-once-chosen"
 APPLIED_AT_MOST_ONCE = "command-applied-at-most-once"
 RESPONSE_MATCHES = "response-matches-chosen-order"
 LINEARIZABLE = "history-linearizable"
+SNAPSHOT_IS_PREFIX = "installed-snapshot-is-chosen-prefix"
 
 #: Every invariant, with the sentence it checks (the README's list is tested against it).
 INVARIANTS = {
@@ -77,6 +86,8 @@ INVARIANTS = {
     RESPONSE_MATCHES: "log: what a client is told a command returned is what it returns "
     "when the chosen slots are applied in order, and a write is acknowledged only once "
     "chosen (a read answered outside the log is judged by linearizability)",
+    SNAPSHOT_IS_PREFIX: "log: a snapshot a replica installs (state transfer) is the store "
+    "and the results that applying the chosen slots before it, in order, gives",
     LINEARIZABLE: "log: the clients' history of every key is linearizable (checked when the "
     "run ends, by a search whose budget is counted in states: `workload.lincheck_budget`)",
 }
@@ -188,6 +199,8 @@ class SafetyChecker:
                     self._learned_value(now, node, effect.slot, effect.value)
                 elif etype is Applied:
                     self._applied(now, node, effect)
+                elif etype is Installed:
+                    self._installed(now, node, effect)
         elif kind == "client":
             for effect in effects:
                 etype = type(effect)
@@ -557,6 +570,37 @@ class SafetyChecker:
                     f"replica {node} executed {command} again in slot {e.slot}",
                 )
             executed.add(key)
+
+    def _installed(self, now: float, node: int, e: Installed) -> None:
+        """Replay the chosen slots 0 .. applied-1 on a fresh store: the installed state
+        must be that (a rare, whole-log check: state transfers are few). What the replica
+        installed is the effect's, not its store's: the same step goes on applying the
+        slots after it."""
+        applied, data, results = e.applied, dict(e.data), dict(e.results)
+        replay = KVStore()
+        for slot in range(applied):
+            first = self.first_chosen.get(slot)
+            if first is None:
+                self._violate(
+                    now,
+                    SNAPSHOT_IS_PREFIX,
+                    f"replica {node} installed a snapshot of slots 0..{applied - 1}, but "
+                    f"nothing is chosen in slot {slot}",
+                )
+                return
+            replay.apply(first[1])
+        if replay.data != data or replay.results != results:
+            keys = sorted(
+                k for k in set(replay.data) | set(data) if replay.data.get(k) != data.get(k)
+            )
+            self._violate(
+                now,
+                SNAPSHOT_IS_PREFIX,
+                f"replica {node} installed a snapshot of slots 0..{applied - 1} that differs "
+                f"from the chosen prefix (keys {keys[:5]}, or the command results)",
+            )
+        self._applied_next[node] = applied
+        self._executed[node] = set(results)
 
     def _responded(self, now: float, node: int, e: Responded) -> None:
         """A write must have gone through the log before it is acknowledged. A read

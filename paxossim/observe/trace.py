@@ -11,6 +11,7 @@ from paxossim.observe.record import shown
 from paxossim.observe.steps import Crash, Restart
 from paxossim.protocol.effects import (
     Decided,
+    Installed,
     LeadershipChanged,
     Learned,
     RoundAbandoned,
@@ -57,6 +58,8 @@ class Trace:
             etype = type(e)
             if etype is Learned:
                 self.record(now, "learned", node, value=e.value, slot=e.slot)
+            elif etype is Installed:
+                self.record(now, "installed", node, peer=src, slot=e.applied)
             elif etype in _REPORTED:
                 self.record(
                     now,

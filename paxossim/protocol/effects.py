@@ -94,6 +94,16 @@ class LeadershipChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class Installed:
+    """A replica replaced its state by a peer's snapshot: slots 0 .. applied-1 are applied,
+    giving the store `data` and the command results `results` (sorted pairs, as sent)."""
+
+    applied: int
+    data: tuple = ()
+    results: tuple = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Submitted:
     """A client sent `command` to `node` (`retry`: again, after a timeout or redirect)."""
 

@@ -6,8 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from paxossim.protocol.acceptor import _slots_from
-from paxossim.protocol.effects import Applied, Learned, Send, SetTimer
-from paxossim.protocol.messages import POLL_SLOTS, Accepted, Ask, Decide, Poll, Reissue
+from paxossim.protocol.effects import Applied, Installed, Learned, Send, SetTimer
+from paxossim.protocol.messages import (
+    POLL_SLOTS,
+    Accepted,
+    Ask,
+    Decide,
+    Poll,
+    Reissue,
+    Snapshot,
+)
 from paxossim.protocol.role import Role
 
 POLL, CATCHUP = "poll", "catchup"
@@ -22,6 +30,7 @@ class LearnerStorage:
     chosen: dict[int, Any] = field(default_factory=dict)  # slot -> the value learned
     top: int = field(default=-1, compare=False)  # the highest slot learned (derived)
     applied: int = 0  # slots 0 .. applied-1 are applied to `machine`
+    compacted: int = 0  # the values of slots 0 .. compacted-1 are dropped (a replica's)
     machine: Any = None
 
     @property
@@ -59,7 +68,10 @@ class Learner(Role):
 
     A replica (a `machine` in its storage: see `paxossim.protocol.kvstore`) applies the
     chosen values in slot order, each once every lower slot is chosen, and reports what
-    each command returned (`Applied`).
+    each command returned (`Applied`). It keeps the values of the last POLL_SLOTS applied
+    slots only: the state machine holds what the older ones did (compaction). A peer that
+    asks about a compacted slot gets the state machine itself (`Snapshot`, state
+    transfer), which it installs if it is behind (`Installed`).
     """
 
     __slots__ = (
@@ -72,6 +84,7 @@ class Learner(Role):
         Accepted: "on_accepted",
         Decide: "on_decide",
         Ask: "on_ask",
+        Snapshot: "on_snapshot",
     }
 
     def __init__(
@@ -139,10 +152,36 @@ class Learner(Role):
         return effects
 
     def on_ask(self, src: int, msg: Ask) -> list:
+        """What it knows from the asked slot on; a replica that compacted the asked slot
+        away sends its state instead (state transfer), then the slots it learned beyond."""
         st = self.storage
-        return [
-            Send((src,), Decide(st.chosen[s], s)) for s in _slots_from(st.chosen, msg.slot, st.top)
+        effects: list = []
+        first = msg.slot
+        if first < st.compacted:
+            machine = st.machine
+            snapshot = Snapshot(
+                st.applied,
+                tuple(sorted(machine.data.items())),
+                tuple(sorted(machine.results.items())),
+            )
+            effects.append(Send((src,), snapshot))
+            first = st.applied
+        return effects + [
+            Send((src,), Decide(st.chosen[s], s)) for s in _slots_from(st.chosen, first, st.top)
         ]
+
+    def on_snapshot(self, src: int, msg: Snapshot) -> list:
+        """Install a peer's state if it is ahead: the slots it covers need no learning."""
+        st = self.storage
+        if st.machine is None or msg.applied <= st.applied:
+            return []
+        st.machine = type(st.machine)(dict(msg.data), dict(msg.results))
+        st.applied = st.compacted = msg.applied
+        for slot in [s for s in st.chosen if s < msg.applied]:
+            del st.chosen[slot]
+        if st.top < msg.applied - 1:
+            st.top = msg.applied - 1
+        return [Installed(msg.applied, msg.data, msg.results), *self._apply()]
 
     def on_timer(self, name: str) -> list:
         if self.done:
@@ -213,4 +252,7 @@ class Learner(Role):
             value = st.chosen[slot]
             effects.append(Applied(slot, value, st.machine.apply(value)))
             st.applied += 1
+        while st.compacted < st.applied - POLL_SLOTS:  # compact all but the recent slots
+            st.chosen.pop(st.compacted, None)
+            st.compacted += 1
         return effects

@@ -146,3 +146,14 @@ class Redirect:
 
     seq: int
     leader: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """State transfer: a replica that has compacted the slots a peer asks about sends
+    its state machine instead, as it stands once slots 0 .. applied-1 are applied
+    (`data` and `results` as sorted (key, value) pairs)."""
+
+    applied: int
+    data: tuple
+    results: tuple

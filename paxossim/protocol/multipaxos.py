@@ -149,6 +149,19 @@ class LogProposer(Role):
                 self.queue.remove(command)
         return effects
 
+    def on_installed(self, applied: int) -> list:
+        """The node's replica installed a peer's snapshot of slots 0 .. applied-1: reply
+        to the clients whose commands it holds the result of."""
+        self.next_slot = max(self.next_slot, applied)
+        done = self.replica.machine.results
+        effects: list = []
+        for key in [k for k in self.clients if k in done]:
+            effects.append(Send((self.clients.pop(key),), Reply(key[1], done[key])))
+        for command in [c for c in self.queue if (c.client, c.seq) in done]:
+            self.queue.remove(command)
+            self.queued.discard((command.client, command.seq))
+        return effects
+
     def _in_flight(self, key: tuple[int, int]) -> bool:
         return any((c.client, c.seq) == key for batch in self.proposals.values() for c in batch)
 
@@ -255,7 +268,7 @@ class LogProposer(Role):
         self._waited = set()
         effects: list = []
         for slot in range(self.first_slot, top + 1):
-            if slot in chosen:
+            if slot in chosen or slot < self.replica.applied:
                 continue  # learned meanwhile: it needs no proposal
             if slot in highest:
                 value = highest[slot][1]
@@ -280,6 +293,7 @@ class LogProposer(Role):
             return []
         effects: list = []
         chosen = self.replica.chosen
+        self.next_slot = max(self.next_slot, self.replica.applied)
         while self.queue and len(self.proposals) < self.window:
             while self.next_slot in chosen:
                 self.next_slot += 1

@@ -21,7 +21,7 @@ import simpy
 
 from paxossim.observe.steps import BOOT, CRASH, RESTART, STOP, Propose, Timer
 from paxossim.protocol import CancelTimer, Learned, Send, SetTimer
-from paxossim.protocol.effects import Applied
+from paxossim.protocol.effects import Applied, Installed
 from paxossim.sim.budget import Budget
 from paxossim.sim.cluster import Storage
 from paxossim.sim.service import Server
@@ -205,6 +205,10 @@ class Node:
                     timer.deadline = None
             elif kind is Learned and self.proposer is not None and self.learner.done:
                 self._step(self.proposer, self.id, STOP, self.proposer.stop())
+            elif kind is Installed and self.proposer is not None:
+                self._step(
+                    self.proposer, self.id, effect, self.proposer.on_installed(effect.applied)
+                )
             elif kind is Applied and self.proposer is not None:
                 self._step(
                     self.proposer,

@@ -17,6 +17,7 @@ from paxossim.observe.invariants import (
     APPLIED_AT_MOST_ONCE,
     APPLIED_IN_ORDER,
     LINEARIZABLE,
+    SNAPSHOT_IS_PREFIX,
     RESPONSE_MATCHES,
     ACCEPTED_LE_PROMISED,
     AT_MOST_ONE_CHOSEN,
@@ -59,8 +60,8 @@ from paxossim.protocol import (
     Send,
 )
 from paxossim.protocol.bugs import role_classes, survive_restart
-from paxossim.protocol.effects import Applied, Responded, Submitted
-from paxossim.protocol.kvstore import Command
+from paxossim.protocol.effects import Applied, Installed, Responded, Submitted
+from paxossim.protocol.kvstore import Command, KVStore
 from paxossim.protocol.messages import Reply
 
 P1, P2 = 1, 2  # proposers (a ballot's node is its proposer)
@@ -1052,6 +1053,39 @@ def test_a_read_answered_outside_the_log_is_left_to_linearizability():
     h = LogHistory()
     h.submit(GET)
     assert h.respond(GET, None) == []
+
+
+def installed(applied: int, store: KVStore) -> Installed:
+    return Installed(applied, tuple(sorted(store.data.items())), tuple(sorted(store.results.items())))
+
+
+def test_a_snapshot_of_the_chosen_prefix_is_fine():
+    h = LogHistory()
+    h.submit(PUT)
+    h.choose(0, B1, (PUT,))
+    h.choose(1, B2, ())
+    good = KVStore()
+    good.apply((PUT,))
+    assert h.step(L1, h.learner, Decide((), 5), [installed(2, good)], src=L2) == []
+    h.submit(GET)
+    h.choose(2, B3, (GET,))
+    assert h.apply(2, (GET,), ("a",)) == []  # in order after the snapshot
+
+
+@breaks(SNAPSHOT_IS_PREFIX)
+def test_a_snapshot_that_is_not_the_chosen_prefix_is_caught():
+    h = LogHistory()
+    h.submit(PUT)
+    h.choose(0, B1, (PUT,))
+    wrong = KVStore()  # the put is missing
+    assert h.step(L1, h.learner, Decide((), 5), [installed(1, wrong)], src=L2) == [
+        SNAPSHOT_IS_PREFIX
+    ]
+    mentions(h.last, "replica 21", "slots 0..0", "keys ['k']")
+    assert h.step(L1, h.learner, Decide((), 5), [installed(2, KVStore())], src=L2) == [
+        SNAPSHOT_IS_PREFIX
+    ]  # slot 1 was never chosen
+    mentions(h.last, "nothing is chosen in slot 1")
 
 
 def command_row(client, seq, op, value, result, call, ret):

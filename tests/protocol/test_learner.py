@@ -436,8 +436,34 @@ def test_a_full_answer_to_an_ask_is_followed_by_the_next_ask_at_once():
 def test_an_ask_is_answered_with_a_batch_of_slots_from_the_one_asked():
     from paxossim.protocol.messages import POLL_SLOTS
 
-    lr = replica()
+    lr = Learner(LearnerStorage(), QUORUM, ACCEPTORS, slots=None)  # a learner: no compaction
     for s in range(100):
         lr._learn(s, ())
     answer = lr.handle(21, Ask(10))
     assert [e.msg.slot for e in answer] == list(range(10, 10 + POLL_SLOTS))
+
+
+def test_a_replica_keeps_the_recent_slots_and_sends_its_state_for_older_ones():
+    """Compaction: the store holds what the applied slots did, so a replica keeps only
+    the last POLL_SLOTS of them; a peer asking about an older one gets the store itself
+    (state transfer), and installs it if it is behind."""
+    from paxossim.protocol.effects import Installed
+    from paxossim.protocol.kvstore import Command
+    from paxossim.protocol.messages import POLL_SLOTS, Snapshot
+
+    lr = replica()
+    for s in range(100):
+        lr._learn(s, (Command(9, s + 1, "put", "k", f"v{s}"),))
+    assert sorted(lr.storage.chosen) == list(range(100 - POLL_SLOTS, 100))
+    recent = lr.handle(21, Ask(100 - POLL_SLOTS))
+    assert [e.msg.slot for e in recent] == list(range(100 - POLL_SLOTS, 100))
+    (transfer,) = lr.handle(21, Ask(3))
+    snapshot = transfer.msg
+    assert type(snapshot) is Snapshot and snapshot.applied == 100
+    assert snapshot.data == (("k", "v99"),) and len(snapshot.results) == 100
+    behind = replica()
+    behind._learn(0, (Command(9, 1, "put", "k", "v0"),))
+    effects = behind.handle(20, snapshot)
+    assert effects[0] == Installed(100, snapshot.data, snapshot.results)
+    assert behind.storage.applied == 100 and behind.storage.machine.data == {"k": "v99"}
+    assert behind.handle(20, snapshot) == []  # not behind any more
