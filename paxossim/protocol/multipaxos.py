@@ -276,7 +276,7 @@ class LogProposer(Role):
             else:
                 value = NOOP
             effects.extend(self._propose(slot, value))
-        self.next_slot = max(top + 1, self.first_slot, self.next_slot)
+        self.next_slot = max(top + 1, self.first_slot)  # slots above top: free for all it knows
         effects.append(SetTimer(RETRY, self.retry_timeout))
         self._progress = False
         effects.extend(self._pump())

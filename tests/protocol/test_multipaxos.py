@@ -210,3 +210,18 @@ def test_a_request_in_flight_is_not_proposed_twice(op):
     first = p.handle(CLIENT, Request(cmd(2, op)))
     again = p.handle(CLIENT, Request(cmd(2, op)))
     assert len(sends(first, Accept)) == 1 and sends(again, Accept) == []
+
+
+def test_a_slot_whose_accepts_were_all_lost_is_used_again_by_the_next_ballot():
+    """No promise of the next ballot reports a vote in it, so nothing can have been
+    chosen there: the next ballot must fill it (here with the requeued command), or the
+    log would have a hole no replica ever gets past."""
+    p = make()
+    to_phase2(p)  # ballot 1 proposes command 1 in slot 0; every accept is lost
+    effects = p.on_timer("retry")  # abandoned, the command requeued, ballot 2 at once
+    (prepare,) = sends(effects, Prepare)
+    assert prepare.slot == 0
+    effects = []
+    for a in (A1, A2):
+        effects += p.handle(a, Promise(prepare.ballot, (), 0, True))
+    assert [(m.slot, m.value) for m in sends(effects, Accept)] == [(0, (cmd(1),))]
