@@ -114,7 +114,11 @@ def linearizability(
     if budget == 0:
         return None, None
     frame = commands_frame(rows)
-    ops = frame_history(frame)
+    try:
+        ops = frame_history(frame)
+    except ValueError as e:  # a response that no command of its kind can give
+        last = frame["responded_at"].max()  # reported as of the last response
+        return False, Violation(last, LINEARIZABLE, f"a response does not fit its command: {e}")
     if first_chosen is not None and check_witness(ops, _log_order(frame, first_chosen)):
         return True, None
     result = check_history(ops, "kv", budget)

@@ -56,6 +56,7 @@ APPLIED_AT_MOST_ONCE = "command-applied-at-most-once"
 RESPONSE_MATCHES = "response-matches-chosen-order"
 LINEARIZABLE = "history-linearizable"
 SNAPSHOT_IS_PREFIX = "installed-snapshot-is-chosen-prefix"
+ONE_COMMAND_PER_SEQ = "one-command-per-sequence-number"
 
 #: Every invariant, with the sentence it checks (the README's list is tested against it).
 INVARIANTS = {
@@ -86,6 +87,8 @@ INVARIANTS = {
     RESPONSE_MATCHES: "log: what a client is told a command returned is what it returns "
     "when the chosen slots are applied in order, and a write is acknowledged only once "
     "chosen (a read answered outside the log is judged by linearizability)",
+    ONE_COMMAND_PER_SEQ: "log: a client's sequence number names one command: every time "
+    "the client sends (client, seq), it sends the same command",
     SNAPSHOT_IS_PREFIX: "log: a snapshot a replica installs (state transfer) is the store "
     "and the results that applying the chosen slots before it, in order, gives",
     LINEARIZABLE: "log: the clients' history of every key is linearizable (checked when the "
@@ -114,7 +117,7 @@ class SafetyChecker:
         "quorums", "violations", "first_chosen", "_promised", "_floors", "_vote",
         "_slots_of", "_ballot_value", "_voters", "_issued", "_chosen", "_inputs",
         "_learned", "_started", "_lost", "_reference", "_reference_next", "_applied_next",
-        "_executed",
+        "_executed", "_commands",
     )  # fmt: skip
 
     def __init__(self, quorums: Quorums, log: bool = False):
@@ -144,6 +147,7 @@ class SafetyChecker:
         self._reference_next = 0  # the first chosen slot the reference has not applied
         self._applied_next: dict[int, int] = {}  # replica -> the next slot it may apply
         self._executed: dict[int, set[tuple[int, int]]] = {}  # replica -> commands executed
+        self._commands: dict[tuple[int, int], Any] = {}  # (client, seq) -> the command sent
 
     # -- what is chosen ----------------------------------------------------------------
 
@@ -205,7 +209,7 @@ class SafetyChecker:
             for effect in effects:
                 etype = type(effect)
                 if etype is Submitted:
-                    self._inputs.add(effect.command)
+                    self._submitted(now, node, effect.command)
                 elif etype is Responded:
                     self._responded(now, node, effect)
 
@@ -570,6 +574,16 @@ class SafetyChecker:
                     f"replica {node} executed {command} again in slot {e.slot}",
                 )
             executed.add(key)
+
+    def _submitted(self, now: float, node: int, command: Any) -> None:
+        self._inputs.add(command)
+        first = self._commands.setdefault((command.client, command.seq), command)
+        if first != command:
+            self._violate(
+                now,
+                ONE_COMMAND_PER_SEQ,
+                f"client {node} sent {command} under the sequence number of {first}",
+            )
 
     def _installed(self, now: float, node: int, e: Installed) -> None:
         """Replay the chosen slots 0 .. applied-1 on a fresh store: the installed state

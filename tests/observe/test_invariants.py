@@ -17,6 +17,7 @@ from paxossim.observe.invariants import (
     APPLIED_AT_MOST_ONCE,
     APPLIED_IN_ORDER,
     LINEARIZABLE,
+    ONE_COMMAND_PER_SEQ,
     SNAPSHOT_IS_PREFIX,
     RESPONSE_MATCHES,
     ACCEPTED_LE_PROMISED,
@@ -1088,6 +1089,16 @@ def test_a_snapshot_that_is_not_the_chosen_prefix_is_caught():
     mentions(h.last, "nothing is chosen in slot 1")
 
 
+@breaks(ONE_COMMAND_PER_SEQ)
+def test_a_sequence_number_reused_for_another_command_is_caught():
+    h = LogHistory()
+    assert h.submit(PUT) == []
+    assert h.submit(PUT) == []  # the same command again: a retry
+    other = Command(client=7, seq=1, op="put", key="k", value="b")
+    assert h.submit(other) == [ONE_COMMAND_PER_SEQ]
+    mentions(h.last, "client 7", "c7#1 put(k, b)", "c7#1 put(k, a)")
+
+
 def command_row(client, seq, op, value, result, call, ret):
     """A row of commands.parquet (COMMAND_COLUMNS) for key "k"."""
     return ("t", 1, 0, client, seq, op, "k", value, None, result, call, math.nan, ret,
@@ -1107,6 +1118,13 @@ def test_a_stale_read_makes_the_history_not_linearizable():
     assert verdict is False
     assert violation.invariant == LINEARIZABLE and violation.time == 5.0
     mentions(violation, "key 'k'", "c5 get = a [4, 5]", "3 operations")
+
+
+def test_a_response_no_command_of_its_kind_gives_is_a_violation_not_a_crash():
+    rows = [command_row(5, 1, "put", "a", "c9.9", 0.0, 1.0)]  # a put answered with a value
+    verdict, violation = linearizability(rows, budget=10_000)
+    assert verdict is False and violation.invariant == LINEARIZABLE
+    mentions(violation, "does not fit its command")
 
 
 def test_a_fresh_read_is_linearizable_and_a_spent_budget_decides_nothing():
