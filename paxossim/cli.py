@@ -785,7 +785,7 @@ def violation_report(
         f"  the last {len(events)} events before it (sends left out):",
         *("    " + line for line in events.to_string(index=False).splitlines()),
         f"  reproduce: paxossim run {path} --seed {seed} --runs 1 {horizon} --trace "
-        f"--out {Path(out) / 'reproduce'}",
+        f"--out {Path(out) if Path(out).name == 'reproduce' else Path(out) / 'reproduce'}",
         f"  draw it:   paxossim trace {path} --seed {seed} {horizon}{until}",
     ]
     return "\n".join(lines)

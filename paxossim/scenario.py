@@ -250,6 +250,25 @@ class Scenario(_Section):
                 f"workload.propose_at: proposers {late} start at or after the horizon "
                 f"({self.horizon:g} s) and never propose"
             )
+        if self.kv and self.workload.start >= self.horizon:
+            notes.append(
+                f"workload.start: the clients start at or after the horizon "
+                f"({self.horizon:g} s) and send nothing"
+            )
+        if not self.kv:
+            unused = [f"workload.{k}" for k in sorted(self.workload.model_fields_set)]
+            unused += [f"protocol.{k}" for k in ("window", "batch")]
+            unused = [
+                k
+                for k in unused
+                if k.split(".")[1] not in ("kind", "propose_at")
+                and (k.startswith("workload") or k.split(".")[1] in self.protocol.model_fields_set)
+            ]
+            if unused:
+                notes.append(
+                    f'{unused[0]}: only a kv scenario (workload.kind = "kv") uses '
+                    f"{', '.join(unused)}; this one is single-decree and ignores them"
+                )
         estimate = self.estimated_messages
         if self.kv and estimate > WARN_LOG_MESSAGES:
             notes.append(
@@ -334,6 +353,10 @@ class Scenario(_Section):
         data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
         if self.kv:
             del data["workload"]["propose_at"]  # a synod key, refused in a kv scenario
+        else:  # the log's keys, which a single-decree scenario would be warned about
+            data["workload"] = {k: data["workload"][k] for k in ("kind", "propose_at")}
+            for key in ("window", "batch"):
+                data["protocol"].pop(key, None)
         return data
 
     def to_toml(self) -> str:
@@ -567,7 +590,14 @@ def _check_kv(s: Scenario) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     total = sum(p for _, p in w.mix)
     if abs(total - 1.0) > 1e-9:
-        problems.append(("workload.mix", f"the shares must sum to 1, got {total:g}"))
+        shares = ", ".join(f"{op} = {p:g}" for op, p in w.mix)
+        problems.append(
+            (
+                "workload.mix",
+                f"the shares must sum to 1 (a share not given takes its default), got "
+                f"{total:g} ({shares})",
+            )
+        )
     if w.rate is not None and w.think_time is not None:
         problems.append(
             (

@@ -51,7 +51,7 @@ def _ms(seconds: float) -> str:
     """A time for people: milliseconds below a second, seconds above."""
     if np.isnan(seconds):
         return "-"
-    return f"{seconds * 1e3:.3g} ms" if seconds < 1 else f"{seconds:.3g} s"
+    return f"{seconds * 1e3:.3g} ms" if seconds < 0.9995 else f"{seconds:.3g} s"
 
 
 def format_summary(row: pd.Series) -> str:

@@ -1010,7 +1010,8 @@ KV = {"kind": "kv"}
 
 @pytest.mark.parametrize("sections, message", [
     ({"workload": {**KV, "mix": {"put": 0.5, "get": 0.4, "cas": 0.0}}},
-     "t.toml: workload.mix: the shares must sum to 1, got 0.9"),
+     "t.toml: workload.mix: the shares must sum to 1 (a share not given takes its default), "
+     "got 0.9 (put = 0.5, get = 0.4, cas = 0, append = 0)"),
     ({"workload": {**KV, "rate": 5.0, "think_time": 0.1}},
      "t.toml: workload.rate: give rate (open loop) or think_time (closed loop), not both, "
      "got rate = 5 and think_time = 0.1"),
@@ -1039,6 +1040,23 @@ def test_clients_are_nodes_after_the_cluster_that_faults_and_partitions_may_name
     ))  # fmt: skip
     assert s.client_ids == (3, 4)
     assert parse_scenario(data()).client_ids == ()
+
+
+def test_kv_keys_in_a_single_decree_scenario_are_warned_about():
+    s = parse_scenario(data(workload={"clients": 3, "rate": 5.0}, protocol={"window": 4}))
+    assert s.warnings == [
+        'workload.clients: only a kv scenario (workload.kind = "kv") uses workload.clients, '
+        "workload.rate, protocol.window; this one is single-decree and ignores them"
+    ]
+    assert parse_scenario(tomllib.loads(s.to_toml())).warnings == []  # written out: dropped
+    assert parse_scenario(data()).with_overrides(runs=3).warnings == []
+
+
+def test_clients_that_start_after_the_horizon_are_warned_about():
+    s = parse_scenario(data(horizon=1.0, workload={**KV, "start": 1.0}))
+    assert s.warnings == [
+        "workload.start: the clients start at or after the horizon (1 s) and send nothing"
+    ]
 
 
 def test_a_kv_scenario_writes_out_and_reads_back_equal():

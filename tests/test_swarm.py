@@ -373,10 +373,9 @@ def test_every_key_a_drawn_scenario_sets_has_a_column(drawn):
 
     skip = ("name", "description", "seed", "runs", "horizon", "bugs", "workload",
             "max_events")  # the default budget: not drawn
-    log_only = ("protocol.window", "protocol.batch")  # the swarm draws synod runs only
     for s in drawn[:100]:
         for path in paths(s.to_dict()):
-            if path.split(".")[0] not in skip and path not in log_only:
+            if path.split(".")[0] not in skip:
                 assert path in swarm.PARAMS, path
 
 

@@ -54,7 +54,7 @@ def check_linearizable(
     its op, or a run value shared by rows of different scenarios or seeds."""
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
-        raise ValueError(f"commands frame lacks column {missing[0]!r} (and {missing[1:]})")
+        raise ValueError(f"commands frame lacks the column(s) {', '.join(map(repr, missing))}")
     m = get_model(model)
     runs = list(pd.unique(frame["run"]))
     if len(runs) <= 1:

@@ -135,8 +135,9 @@ class SafetyChecker:
         #: (slot, ballot, value) -> acceptors that voted for it; apart per value, so that a
         #: ballot that carries two values (a bug) is still checked value by value
         self._voters: dict[tuple[int, Ballot, Any], set[int]] = {}
-        #: slot -> accept requests issued: (ballot, value) -> whether value was an input then
-        self._issued: dict[int, dict[tuple[Ballot, Any], bool]] = {}
+        #: slot -> accept requests issued: (ballot, value) -> (whether value was an input
+        #: then, the node that issued it)
+        self._issued: dict[int, dict[tuple[Ballot, Any], tuple[bool, int]]] = {}
         self._chosen: dict[int, list[tuple[Ballot, Any]]] = {}  # slot -> every chosen ballot
         self._inputs: set[Any] = set()  # every value a client gave a proposer so far
         self._learned: dict[tuple[int, int], Any] = {}  # (learner, slot) -> value
@@ -407,8 +408,8 @@ class SafetyChecker:
             self._violate(
                 now,
                 ONE_VALUE_PER_BALLOT,
-                f"ballot {ballot}{_in(slot)} carries two values: ({ballot}, {first!r}) and "
-                f"({ballot}, {value!r}) ({who} the second)",
+                f"ballot {ballot}{_in(slot)} carries two values: ({ballot}, {_v(first)}) and "
+                f"({ballot}, {_v(value)}) ({who} the second)",
             )
 
     def _became_chosen(
@@ -424,32 +425,32 @@ class SafetyChecker:
             self._violate(
                 now,
                 AT_MOST_ONE_CHOSEN,
-                f"{first[1]!r} chosen in {first[0]}{_in(slot)}, "
-                f"then {value!r} in {ballot} by acceptors {sorted(voters)}",
+                f"{_v(first[1])} chosen in {first[0]}{_in(slot)}, "
+                f"then {_v(value)} in {ballot} by acceptors {sorted(voters)}",
             )
         issued = self._issued.get(slot, {})
-        was_input = issued.get((ballot, value))
+        was_input, _ = issued.get((ballot, value), (None, None))
         if was_input is None:
             self._violate(
                 now,
                 CHOSEN_WAS_PROPOSED,
-                f"{value!r} chosen in {ballot}{_in(slot)}, but no accept request "
-                f"({ballot}, {value!r}) was issued",
+                f"{_v(value)} chosen in {ballot}{_in(slot)}, but no accept request "
+                f"({ballot}, {_v(value)}) was issued",
             )
         elif not was_input:
             self._violate(
                 now,
                 CHOSEN_WAS_PROPOSED,
-                f"{value!r} chosen in {ballot}{_in(slot)}, issued before any proposer had "
+                f"{_v(value)} chosen in {ballot}{_in(slot)}, issued before any proposer had "
                 "it as input",
             )
-        for later, other in issued:
+        for (later, other), (_, by) in issued.items():
             if later > ballot and other != value:
                 self._violate(
                     now,
                     PROPOSAL_RESPECTS_CHOSEN,
-                    f"{value!r} chosen in {ballot}{_in(slot)}, while an accept request "
-                    f"({later}, {other!r}) was issued",
+                    f"{_v(value)} chosen in {ballot}{_in(slot)}, while node {by} had issued "
+                    f"the accept request ({later}, {_v(other)})",
                 )
 
     # -- proposers ---------------------------------------------------------------------
@@ -481,14 +482,14 @@ class SafetyChecker:
         elif (ballot, value) in issued:
             return  # the same request again: checked when first issued
         self._one_value(now, slot, ballot, value, f"node {node} issued")
-        issued[(ballot, value)] = self._is_input(value)
+        issued[(ballot, value)] = (self._is_input(value), node)
         for earlier, chosen in self._chosen.get(slot, ()):
             if earlier < ballot and chosen != value:
                 self._violate(
                     now,
                     PROPOSAL_RESPECTS_CHOSEN,
-                    f"node {node} issued the accept request ({ballot}, {value!r}){_in(slot)} "
-                    f"though {chosen!r} is chosen in {earlier}",
+                    f"node {node} issued the accept request ({ballot}, {_v(value)}){_in(slot)} "
+                    f"though {_v(chosen)} is chosen in {earlier}",
                 )
 
     def _decided(self, now: float, node: int, e: Decided) -> None:
@@ -496,14 +497,14 @@ class SafetyChecker:
         voters = self._voters.get((slot, e.ballot, e.value), ())
         if len(voters) < self.quorums.phase2:
             others = "".join(
-                f"; acceptors {sorted(who)} voted for {v!r}"
+                f"; acceptors {sorted(who)} voted for {_v(v)}"
                 for (s, b, v), who in self._voters.items()
                 if s == slot and b == e.ballot and v != e.value
             )
             self._violate(
                 now,
                 DECIDED_IS_CHOSEN,
-                f"proposer {node} decided {e.value!r} in {e.ballot}{_in(slot)}, which only "
+                f"proposer {node} decided {_v(e.value)} in {e.ballot}{_in(slot)}, which only "
                 f"acceptors {sorted(voters)} had voted for (a quorum is "
                 f"{self.quorums.phase2}){others}",
             )
@@ -513,7 +514,7 @@ class SafetyChecker:
             self._violate(
                 now,
                 DECIDED_IS_CHOSEN,
-                f"proposer {node} decided {e.value!r}{_in(slot)}, {first[1]!r} is chosen",
+                f"proposer {node} decided {_v(e.value)}{_in(slot)}, {_v(first[1])} is chosen",
             )
 
     # -- learners ----------------------------------------------------------------------
@@ -521,18 +522,18 @@ class SafetyChecker:
     def _learned_value(self, now: float, node: int, slot: int, value: Any) -> None:
         first = self.first_chosen.get(slot)
         if first is None or value != first[1]:
-            what = f"{first[1]!r} is" if first is not None else "nothing is"
+            what = f"{_v(first[1])} is" if first is not None else "nothing is"
             self._violate(
                 now,
                 LEARNED_IS_CHOSEN,
-                f"learner {node} learned {value!r}{_in(slot)}, {what} chosen",
+                f"learner {node} learned {_v(value)}{_in(slot)}, {what} chosen",
             )
         before = self._learned.setdefault((node, slot), value)
         if before != value:
             self._violate(
                 now,
                 LEARNED_NEVER_CHANGES,
-                f"learner {node} learned {before!r}{_in(slot)}, then {value!r}",
+                f"learner {node} learned {_v(before)}{_in(slot)}, then {_v(value)}",
             )
 
     # -- the replicated log ------------------------------------------------------------
@@ -555,11 +556,11 @@ class SafetyChecker:
                 f"replica {node} applied slot {e.slot}, the next in order is slot {expected}",
             )
         elif first is None or first[1] != e.value:
-            what = "nothing is" if first is None else f"{first[1]!r} is"
+            what = "nothing is" if first is None else f"{_v(first[1])} is"
             self._violate(
                 now,
                 APPLIED_IN_ORDER,
-                f"replica {node} applied {e.value!r} in slot {e.slot}, {what} chosen there",
+                f"replica {node} applied {_v(e.value)} in slot {e.slot}, {what} chosen there",
             )
         self._applied_next[node] = max(expected, e.slot + 1)
         executed = self._executed.setdefault(node, set())
@@ -628,15 +629,15 @@ class SafetyChecker:
                 self._violate(
                     now,
                     RESPONSE_MATCHES,
-                    f"client {node} was told {c} returned {e.result!r}, but it is not in "
+                    f"client {node} was told {c} returned {_v(e.result)}, but it is not in "
                     "the chosen log",
                 )
         elif results[key] != e.result:
             self._violate(
                 now,
                 RESPONSE_MATCHES,
-                f"client {node} was told {c} returned {e.result!r}; applied in chosen order "
-                f"it returns {results[key]!r}",
+                f"client {node} was told {c} returned {_v(e.result)}; applied in chosen order "
+                f"it returns {_v(results[key])}",
             )
 
     def _violate(self, now: float, invariant: str, detail: str) -> None:
@@ -644,7 +645,7 @@ class SafetyChecker:
 
 
 def _vote(ballot: Ballot, value: Any) -> str:
-    return "none" if ballot == NO_BALLOT else f"({ballot}, {value!r})"
+    return "none" if ballot == NO_BALLOT else f"({ballot}, {_v(value)})"
 
 
 def _in(slot: int, upward: bool = False) -> str:
@@ -652,3 +653,10 @@ def _in(slot: int, upward: bool = False) -> str:
     if upward:
         return f" in slot {slot} and above"
     return f" in slot {slot}" if slot else ""
+
+
+def _v(value: Any) -> str:
+    """A value as a violation names it: a log's batch of commands as the commands."""
+    if type(value) is tuple:
+        return "[" + "; ".join(map(str, value)) + "]" if value else "no-op"
+    return repr(value)
