@@ -35,7 +35,13 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
             "truncated_runs": int(df["truncated"].sum()) if "truncated" in df else 0,
             "unsafe_runs": int((df["safety_violations"] > 0).sum()),
             "safety_violations": int(df["safety_violations"].sum()),
+            "kv": bool("commands" in df and df["commands"].notna().any()),
         }
+        if row["kv"]:  # the log's own numbers, over runs (the synod columns are slot 0's)
+            row["completed_pct"] = 100.0 * df["completed"].sum() / max(1, df["commands"].sum())
+            row["throughput_median"] = float(df["throughput"].median())
+            row["command_latency_p50_median"] = float(df["latency_p50"].median())
+            row["linearizable_runs"] = int(df["linearizable"].fillna(False).astype(bool).sum())
         for col, values in (
             ("ballots", df["ballots"]),
             ("chosen_at", chosen["chosen_at"]),
@@ -59,12 +65,15 @@ def format_summary(row: pd.Series) -> str:
     unsafe = f" (in {row['unsafe_runs']} runs)" if row["unsafe_runs"] else ""
     lines = [
         f"{row['scenario']}: {row['runs']} runs",
-        f"  chosen {row['chosen_pct']:.1f}%   learned by all up {row['learned_pct']:.1f}%   "
+        ("  slot 0 " if row.get("kv") else "  ")
+        + f"chosen {row['chosen_pct']:.1f}%   learned by all up {row['learned_pct']:.1f}%   "
         f"livelock {row['livelock_pct']:.1f}%   "
         f"safety violations {row['safety_violations']}{unsafe}",
         "  ballots         " + pct.format(*(f"{row[f'ballots_p{p}']:g}" for p in PERCENTILES)),
-        "  time to choose  " + pct.format(*(_ms(row[f"chosen_at_p{p}"]) for p in PERCENTILES)),
-        "  time to learn   " + pct.format(*(_ms(row[f"learned_at_p{p}"]) for p in PERCENTILES)),
+        ("  slot 0 chosen   " if row.get("kv") else "  time to choose  ")
+        + pct.format(*(_ms(row[f"chosen_at_p{p}"]) for p in PERCENTILES)),
+        ("  slot 0 learned  " if row.get("kv") else "  time to learn   ")
+        + pct.format(*(_ms(row[f"learned_at_p{p}"]) for p in PERCENTILES)),
         f"  messages/run    {row['messages_mean']:.1f}",
     ]
     truncated = row.get("truncated_runs", 0)
@@ -122,7 +131,23 @@ def format_comparison(table: pd.DataFrame) -> str:
     )
     if "truncated_runs" in table and table["truncated_runs"].any():
         view.insert(len(view.columns) - 1, "truncated", table["truncated_runs"])
-    return view.replace("nan", "-").to_string(index=False)
+    kv = table["kv"] if "kv" in table else pd.Series(False, index=table.index)
+    if not kv.any():
+        return view.replace("nan", "-").to_string(index=False)
+    view.insert(len(view.columns) - 1, "done%", table["completed_pct"].map("{:.1f}".format))
+    view.insert(len(view.columns) - 1, "cmds/s", table["throughput_median"].map("{:.1f}".format))
+    view.insert(
+        len(view.columns) - 1,
+        "cmd p50 ms",
+        (table["command_latency_p50_median"] * 1e3).map("{:.1f}".format),
+    )
+    view.insert(len(view.columns) - 1, "lin.", table["linearizable_runs"].map("{:.0f}".format))
+    note = (
+        "\nkv scenarios: chosen%, livelock%, choose and msgs/decision describe slot 0 of the log "
+        "(ballots count the whole run); done% is the share of commands answered, cmds/s and "
+        "cmd p50 the medians over runs, lin. the runs found linearizable"
+    )
+    return view.replace("nan", "-").to_string(index=False) + note
 
 
 def describe_run(name: str, seed: int, record: RunRecord) -> str:

@@ -37,6 +37,7 @@ def test_run_writes_commands_and_prints_latency_and_throughput(tmp_path):
     runs = pd.read_parquet(tmp_path / "out" / "kv" / "runs.parquet")
     assert runs["linearizable"].all() and (runs["completed"] == 30).all()
     assert "commands        90 of 90 completed   3 of 3 runs linearizable" in proc.stdout
+    assert "  slot 0 chosen 100.0%" in proc.stdout  # the synod lines say they are slot 0's
     assert "latency         p50 " in proc.stdout and "commands/s" in proc.stdout
 
 
@@ -55,6 +56,9 @@ def test_compare_writes_the_commands_of_every_kv_scenario(tmp_path):
     assert proc.returncode == 0, proc.stderr
     commands = pd.read_parquet(tmp_path / "cmp" / "commands.parquet")
     assert sorted(set(commands["scenario"])) == ["kv-free", "kv-lead"]
+    header = next(line for line in proc.stdout.splitlines() if "scenario" in line)
+    assert all(col in header for col in ("done%", "cmds/s", "cmd p50 ms", "lin."))
+    assert "kv scenarios: chosen%, livelock%, choose and msgs/decision describe slot 0" in proc.stdout
 
 
 def test_a_stale_read_exits_1_with_its_minimal_history(tmp_path):
