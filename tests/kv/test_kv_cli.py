@@ -56,7 +56,7 @@ def test_compare_writes_the_commands_of_every_kv_scenario(tmp_path):
     assert proc.returncode == 0, proc.stderr
     commands = pd.read_parquet(tmp_path / "cmp" / "commands.parquet")
     assert sorted(set(commands["scenario"])) == ["kv-free", "kv-lead"]
-    header = next(line for line in proc.stdout.splitlines() if "scenario" in line)
+    header = next(line for line in proc.stdout.splitlines() if "strategy" in line)
     assert all(col in header for col in ("done%", "cmds/s", "cmd p50 ms", "lin."))
     assert "kv scenarios: chosen%, livelock%, choose and msgs/decision describe slot 0" in proc.stdout
 
