@@ -70,3 +70,25 @@ def test_compare_gives_each_scenario_the_rows_it_gets_alone_whatever_the_workers
     for a, b, s in zip(one, two, scenarios, strict=True):
         pdt.assert_frame_equal(a.runs, b.runs)
         pdt.assert_frame_equal(a.runs, run_scenario(s, runs=9, seed=3))
+
+
+KV = ROOT / "scenarios" / "kv" / "kv-leaderless-crash.toml"
+
+
+def _kv_files_in_subprocess(tmp_path: Path, hash_seed: str, workers: str) -> tuple[bytes, bytes]:
+    out = tmp_path / f"kv{hash_seed}-{workers}"
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    subprocess.run(
+        [sys.executable, "-m", "paxossim", "run", str(KV), "--runs", "6", "--out", str(out),
+         "--workers", workers],
+        check=True, env=env, capture_output=True, cwd=ROOT,
+    )
+    folder = out / "kv-leaderless-crash"
+    return (folder / "runs.parquet").read_bytes(), (folder / "commands.parquet").read_bytes()
+
+
+def test_kv_results_are_byte_identical_whatever_the_hash_seed_and_workers(tmp_path):
+    """The log, its clients and the linearizability check: runs.parquet and
+    commands.parquet bit for bit, across processes, hash seeds and worker counts."""
+    a = _kv_files_in_subprocess(tmp_path, "0", "1")
+    assert a == _kv_files_in_subprocess(tmp_path, "4242", "2")

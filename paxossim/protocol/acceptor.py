@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 from paxossim.protocol.ballot import NO_BALLOT, Ballot
 from paxossim.protocol.effects import Send
 from paxossim.protocol.messages import (
-    POLL_SLOTS,
     Accept,
     Accepted,
     Nack,
@@ -15,6 +14,7 @@ from paxossim.protocol.messages import (
     Prepare,
     Promise,
     Vote,
+    slots_from,
 )
 from paxossim.protocol.role import Role
 
@@ -30,6 +30,11 @@ class AcceptorStorage:
     (`floor`, from `floor_slot` on: a leader's phase 1). The promise in force in a slot is
     the higher of the two. A vote is a promise too: accepting in a slot raises its
     `promised` to the vote's ballot.
+
+    One floor is kept, from the lowest slot a prepare ever named: a later prepare for a
+    higher slot raises the promise of the slots between too. That promises more than was
+    asked, which is always safe (refusing is), and reports no votes for those slots, which
+    is safe because a proposer never uses a ballot below the slot its prepare named.
     """
 
     promised: dict[int, Ballot] = field(default_factory=dict)
@@ -127,7 +132,7 @@ class Acceptor(Role):
         votes = self.storage.votes
         return [
             Send((src,), Accepted(*votes[s], s))
-            for s in _slots_from(votes, msg.slot, self.storage.top)
+            for s in slots_from(votes, msg.slot, self.storage.top)
         ]
 
     def writes(self, msg: Any) -> bool:
@@ -157,15 +162,3 @@ class Acceptor(Role):
             dsts = tuple(sorted({proposer, *self.vote_targets}))
             self._vote_dsts[proposer] = dsts
         return dsts
-
-
-def _slots_from(table: dict[int, Any], first: int, top: int) -> list[int]:
-    """The slots of `table` from `first` on, in order, at most POLL_SLOTS of them
-    (`top` is the highest slot in it): a walk up from `first`, not a scan of the log."""
-    slots: list[int] = []
-    for slot in range(first, top + 1):
-        if slot in table:
-            slots.append(slot)
-            if len(slots) == POLL_SLOTS:
-                break
-    return slots

@@ -75,7 +75,7 @@ class SkipPhase1:
         rnd = max(self.storage.round, self.highest_seen) + 1
         self.storage.round = rnd
         self.ballot = Ballot(rnd, self.node)
-        self.first_slot = self.next_slot = self._frontier()
+        self.first_slot = self.next_slot = self.replica.frontier
         self.state = PHASE2
         self.proposals, self._votes, self._progress = {}, {}, False
         return [RoundStarted(self.ballot), SetTimer(RETRY, self.retry_timeout), *self._pump()]

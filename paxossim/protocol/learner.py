@@ -5,7 +5,6 @@ in slot order."""
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from paxossim.protocol.acceptor import _slots_from
 from paxossim.protocol.effects import Applied, Installed, Learned, Send, SetTimer
 from paxossim.protocol.messages import (
     POLL_SLOTS,
@@ -15,6 +14,7 @@ from paxossim.protocol.messages import (
     Poll,
     Reissue,
     Snapshot,
+    slots_from,
 )
 from paxossim.protocol.role import Role
 
@@ -32,6 +32,14 @@ class LearnerStorage:
     applied: int = 0  # slots 0 .. applied-1 are applied to `machine`
     compacted: int = 0  # the values of slots 0 .. compacted-1 are dropped (a replica's)
     machine: Any = None
+
+    @property
+    def frontier(self) -> int:
+        """The first slot not learned."""
+        slot = self.applied
+        while slot in self.chosen:
+            slot += 1
+        return slot
 
     @property
     def learned(self) -> bool:
@@ -123,11 +131,7 @@ class Learner(Role):
     @property
     def frontier(self) -> int:
         """The first slot not learned."""
-        st = self.storage
-        slot = st.applied
-        while slot in st.chosen:
-            slot += 1
-        return slot
+        return self.storage.frontier
 
     def start(self) -> list:
         """At boot and after a restart: start polling, arm the catch-up timer."""
@@ -167,7 +171,7 @@ class Learner(Role):
             effects.append(Send((src,), snapshot))
             first = st.applied
         return effects + [
-            Send((src,), Decide(st.chosen[s], s)) for s in _slots_from(st.chosen, first, st.top)
+            Send((src,), Decide(st.chosen[s], s)) for s in slots_from(st.chosen, first, st.top)
         ]
 
     def on_snapshot(self, src: int, msg: Snapshot) -> list:

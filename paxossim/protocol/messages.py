@@ -99,6 +99,18 @@ class Ask:
 POLL_SLOTS = 64
 
 
+def slots_from(table: dict[int, Any], first: int, top: int) -> list[int]:
+    """The slots of `table` from `first` on, in order, at most POLL_SLOTS of them
+    (`top` is the highest slot in it): a walk up from `first`, not a scan of the log."""
+    slots: list[int] = []
+    for slot in range(first, top + 1):
+        if slot in table:
+            slots.append(slot)
+            if len(slots) == POLL_SLOTS:
+                break
+    return slots
+
+
 @dataclass(frozen=True, slots=True)
 class Reissue:
     """A learner that still cannot find out the chosen value asks a proposer to run a

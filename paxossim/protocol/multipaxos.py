@@ -224,20 +224,13 @@ class LogProposer(Role):
         self.storage.round = rnd
         self.ballot = Ballot(rnd, self.node)
         self.state = PHASE1
-        self.first_slot = self._frontier()
+        self.first_slot = self.replica.frontier
         self._promises = {}
         return [
             RoundStarted(self.ballot),
             Send(self.acceptors, Prepare(self.ballot, self.first_slot, upward=True)),
             SetTimer(RETRY, self.retry_timeout),
         ]
-
-    def _frontier(self) -> int:
-        """The first slot the node's replica has not learned."""
-        chosen, slot = self.replica.chosen, self.replica.applied
-        while slot in chosen:
-            slot += 1
-        return slot
 
     def on_promise(self, src: int, msg: Promise) -> list:
         for vote in msg.votes:
