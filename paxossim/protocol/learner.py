@@ -19,6 +19,10 @@ from paxossim.protocol.messages import (
 from paxossim.protocol.role import Role
 
 POLL, CATCHUP = "poll", "catchup"
+#: Applied slots whose values a replica keeps: a peer that lags by fewer learns them slot by
+#: slot (a batch per round trip); one that lags by more gets the whole store (state
+#: transfer), which costs as much as the store is big.
+RETAINED_SLOTS = 1024
 
 
 @dataclass(slots=True)
@@ -76,8 +80,8 @@ class Learner(Role):
 
     A replica (a `machine` in its storage: see `paxossim.protocol.kvstore`) applies the
     chosen values in slot order, each once every lower slot is chosen, and reports what
-    each command returned (`Applied`). It keeps the values of the last POLL_SLOTS applied
-    slots only: the state machine holds what the older ones did (compaction). A peer that
+    each command returned (`Applied`). It keeps the values of the last RETAINED_SLOTS
+    applied slots only: the state machine holds what the older ones did (compaction). A peer that
     asks about a compacted slot gets the state machine itself (`Snapshot`, state
     transfer), which it installs if it is behind (`Installed`).
     """
@@ -256,7 +260,7 @@ class Learner(Role):
             value = st.chosen[slot]
             effects.append(Applied(slot, value, st.machine.apply(value)))
             st.applied += 1
-        while st.compacted < st.applied - POLL_SLOTS:  # compact all but the recent slots
+        while st.compacted < st.applied - RETAINED_SLOTS:  # compact all but the recent slots
             st.chosen.pop(st.compacted, None)
             st.compacted += 1
         return effects

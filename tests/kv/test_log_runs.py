@@ -171,21 +171,22 @@ def test_a_replica_far_behind_catches_up_by_state_transfer():
     s = scenario(
         cluster={"nodes": 5, "proposers": [0, 1]},
         network=constant(0.001),
-        faults=[{"node": 4, "crash_at": 0.2, "restart_at": 1.5}],
+        faults=[{"node": 4, "crash_at": 0.2, "restart_at": 2.5}],
         protocol={"strategy": "leader", "catchup": 0.2},
-        workload={"kind": "kv", "clients": 3, "requests": 150},
-        horizon=3.0,
+        workload={"kind": "kv", "clients": 3, "requests": 700},
+        horizon=4.0,
     )
+    from paxossim.protocol.learner import RETAINED_SLOTS
     from paxossim.sim.world import Plan, World
 
     world = World(Plan.of(s), 1, trace=True)
     result = world.run()
     assert result.violations == []
     installed = result.trace[result.trace["event"] == "installed"]
-    assert list(installed["node"]) == [4] and installed["slot"].iloc[0] > 64
+    assert list(installed["node"]) == [4] and installed["slot"].iloc[0] > RETAINED_SLOTS
     replica = world.nodes[4].learner.storage
     assert replica.applied == len(world.checker.first_chosen) == result.record.slots_chosen
-    assert len(replica.chosen) <= 64  # compacted: the store holds the rest
+    assert len(replica.chosen) <= RETAINED_SLOTS  # compacted: the store holds the rest
 
 
 def test_no_hole_stops_the_log_for_good():

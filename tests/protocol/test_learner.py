@@ -445,25 +445,27 @@ def test_an_ask_is_answered_with_a_batch_of_slots_from_the_one_asked():
 
 def test_a_replica_keeps_the_recent_slots_and_sends_its_state_for_older_ones():
     """Compaction: the store holds what the applied slots did, so a replica keeps only
-    the last POLL_SLOTS of them; a peer asking about an older one gets the store itself
-    (state transfer), and installs it if it is behind."""
+    the last RETAINED_SLOTS of them; a peer asking about an older one gets the store
+    itself (state transfer), and installs it if it is behind."""
     from paxossim.protocol.effects import Installed
     from paxossim.protocol.kvstore import Command
+    from paxossim.protocol.learner import RETAINED_SLOTS
     from paxossim.protocol.messages import POLL_SLOTS, Snapshot
 
+    n = RETAINED_SLOTS + 100
     lr = replica()
-    for s in range(100):
+    for s in range(n):
         lr._learn(s, (Command(9, s + 1, "put", "k", f"v{s}"),))
-    assert sorted(lr.storage.chosen) == list(range(100 - POLL_SLOTS, 100))
-    recent = lr.handle(21, Ask(100 - POLL_SLOTS))
-    assert [e.msg.slot for e in recent] == list(range(100 - POLL_SLOTS, 100))
+    assert sorted(lr.storage.chosen) == list(range(n - RETAINED_SLOTS, n))
+    recent = lr.handle(21, Ask(n - RETAINED_SLOTS))
+    assert [e.msg.slot for e in recent] == list(range(n - RETAINED_SLOTS, n))[:POLL_SLOTS]
     (transfer,) = lr.handle(21, Ask(3))
     snapshot = transfer.msg
-    assert type(snapshot) is Snapshot and snapshot.applied == 100
-    assert snapshot.data == (("k", "v99"),) and len(snapshot.results) == 100
+    assert type(snapshot) is Snapshot and snapshot.applied == n
+    assert snapshot.data == (("k", f"v{n - 1}"),) and len(snapshot.results) == n
     behind = replica()
     behind._learn(0, (Command(9, 1, "put", "k", "v0"),))
     effects = behind.handle(20, snapshot)
-    assert effects[0] == Installed(100, snapshot.data, snapshot.results)
-    assert behind.storage.applied == 100 and behind.storage.machine.data == {"k": "v99"}
+    assert effects[0] == Installed(n, snapshot.data, snapshot.results)
+    assert behind.storage.applied == n and behind.storage.machine.data == {"k": f"v{n - 1}"}
     assert behind.handle(20, snapshot) == []  # not behind any more
