@@ -19,6 +19,7 @@ acceptors forget):
   acceptors store.
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,7 @@ RESPONSE_MATCHES = "response-matches-chosen-order"
 LINEARIZABLE = "history-linearizable"
 SNAPSHOT_IS_PREFIX = "installed-snapshot-is-chosen-prefix"
 ONE_COMMAND_PER_SEQ = "one-command-per-sequence-number"
+STORE_MATCHES = "replica-store-matches-chosen-prefix"
 
 #: Every invariant, with the sentence it checks (the README's list is tested against it).
 INVARIANTS = {
@@ -87,6 +89,9 @@ INVARIANTS = {
     RESPONSE_MATCHES: "log: what a client is told a command returned is what it returns "
     "when the chosen slots are applied in order, and a write is acknowledged only once "
     "chosen (a read answered outside the log is judged by linearizability)",
+    STORE_MATCHES: "log: after a replica applies slots, every key those slots touched holds "
+    "in its store what it holds once the chosen slots up to the last of them are applied in "
+    "order",
     ONE_COMMAND_PER_SEQ: "log: a client's sequence number names one command: every time "
     "the client sends (client, seq), it sends the same command",
     SNAPSHOT_IS_PREFIX: "log: a snapshot a replica installs (state transfer) is the store "
@@ -117,7 +122,7 @@ class SafetyChecker:
         "quorums", "violations", "first_chosen", "_promised", "_floors", "_vote",
         "_slots_of", "_ballot_value", "_voters", "_issued", "_chosen", "_inputs",
         "_learned", "_started", "_lost", "_reference", "_reference_next", "_applied_next",
-        "_executed", "_commands",
+        "_executed", "_commands", "_history",
     )  # fmt: skip
 
     def __init__(self, quorums: Quorums, log: bool = False):
@@ -149,6 +154,8 @@ class SafetyChecker:
         self._applied_next: dict[int, int] = {}  # replica -> the next slot it may apply
         self._executed: dict[int, set[tuple[int, int]]] = {}  # replica -> commands executed
         self._commands: dict[tuple[int, int], Any] = {}  # (client, seq) -> the command sent
+        #: key -> [(slot, value after it)]: how the chosen order changes each key
+        self._history: dict[str, list[tuple[int, Any]]] = {}
 
     # -- what is chosen ----------------------------------------------------------------
 
@@ -206,6 +213,8 @@ class SafetyChecker:
                     self._applied(now, node, effect)
                 elif etype is Installed:
                     self._installed(now, node, effect)
+            if self._reference is not None and any(type(e) is Applied for e in effects):
+                self._store_matches(now, node, role.storage, effects)
         elif kind == "client":
             for effect in effects:
                 etype = type(effect)
@@ -540,11 +549,33 @@ class SafetyChecker:
 
     def _advance_reference(self) -> None:
         chosen = self.first_chosen
+        data, history = self._reference.data, self._history
         while self._reference_next in chosen:
-            value = chosen[self._reference_next][1]
+            slot = self._reference_next
+            value = chosen[slot][1]
             if type(value) is tuple:
                 self._reference.apply(value)
+                for key in {c.key for c in value if c.op != "get"}:
+                    history.setdefault(key, []).append((slot, data.get(key)))
             self._reference_next += 1
+
+    def _store_matches(self, now: float, node: int, st: Any, effects: list) -> None:
+        """After the slots a step applied (the store is the step's end state, so as of the
+        last of them), each key they touched must hold what the chosen order gives."""
+        last = max(e.slot for e in effects if type(e) is Applied)
+        keys = {c.key for e in effects if type(e) is Applied for c in e.value}
+        data = st.machine.data
+        for key in sorted(keys):
+            changes = self._history.get(key, ())
+            i = bisect_right(changes, last, key=lambda change: change[0])
+            expected = changes[i - 1][1] if i else None
+            if data.get(key) != expected:
+                self._violate(
+                    now,
+                    STORE_MATCHES,
+                    f"replica {node} holds {_v(data.get(key))} at key {key!r} after slot "
+                    f"{last}; the chosen slots applied in order give {_v(expected)}",
+                )
 
     def _applied(self, now: float, node: int, e: Applied) -> None:
         expected = self._applied_next.get(node, 0)

@@ -214,3 +214,35 @@ def test_no_hole_stops_the_log_for_good():
         for node in world.nodes[: s.cluster.nodes]:
             if node.up and node.learner is not None:
                 assert node.learner.storage.applied > settled, (seed, node.id)
+
+
+class ForgetStoreOnRestart(Learner):
+    """A replica whose store is volatile: rebuilt empty after a restart, while the count
+    of slots it applied (and what it learned) survive."""
+
+    __slots__ = ()
+
+    def __init__(self, storage, *args, **kwargs):
+        super().__init__(storage, *args, **kwargs)
+        if storage.applied:
+            from paxossim.protocol.kvstore import KVStore
+
+            storage.machine = KVStore()
+
+
+def test_a_replica_that_forgets_its_store_on_restart_is_caught():
+    from pathlib import Path
+
+    from paxossim import load_scenario
+    from paxossim.observe.invariants import STORE_MATCHES
+    from paxossim.protocol.bugs import RoleClasses
+    from paxossim.sim.world import Plan
+
+    s = load_scenario(Path(__file__).resolve().parents[2] / "scenarios/kv/kv-leader-crash.toml")
+    plan = Plan.of(s, roles=RoleClasses(learner=ForgetStoreOnRestart))
+    caught = [
+        seed
+        for seed in range(1, 11)
+        if STORE_MATCHES in {v.invariant for v in simulate(s, seed, plan=plan).violations}
+    ]
+    assert len(caught) >= 8, caught

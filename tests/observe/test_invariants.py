@@ -19,6 +19,7 @@ from paxossim.observe.invariants import (
     LINEARIZABLE,
     ONE_COMMAND_PER_SEQ,
     SNAPSHOT_IS_PREFIX,
+    STORE_MATCHES,
     RESPONSE_MATCHES,
     ACCEPTED_LE_PROMISED,
     AT_MOST_ONE_CHOSEN,
@@ -954,6 +955,15 @@ PUT = Command(client=7, seq=1, op="put", key="k", value="a")
 GET = Command(client=7, seq=2, op="get", key="k")
 
 
+class FakeReplica:
+    """A replica's step written by hand: the checker reads its store after the step."""
+
+    KIND = "learner"
+
+    def __init__(self):
+        self.storage = LearnerStorage(machine=KVStore())
+
+
 class LogHistory(History):
     """A History of a replicated key-value log: slots, clients and replicas."""
 
@@ -961,6 +971,7 @@ class LogHistory(History):
         super().__init__()
         self.checker = SafetyChecker(MAJORITY, log=True)
         self.client = FakeClient()
+        self.learner = FakeReplica()
 
     def submit(self, command) -> list[str]:
         return self.step(7, self.client, Timer("think"), [Submitted(command, P1, False)])
@@ -977,6 +988,8 @@ class LogHistory(History):
         return [v.invariant for v in self.checker.violations[before:]]
 
     def apply(self, slot: int, value: tuple, results: tuple, replica: int = L1) -> list[str]:
+        """The replica applies `value` to its store (as a correct one does) and says so."""
+        self.learner.storage.machine.apply(value)
         return self.step(replica, self.learner, Decide(value, slot),
                          [Applied(slot, value, results)], src=L2)
 
@@ -1013,9 +1026,10 @@ def test_a_replica_skipping_a_slot_is_caught():
 def test_a_replica_applying_what_is_not_chosen_is_caught():
     h = LogHistory()
     h.submit(PUT)
-    h.submit(GET)
+    other = Command(client=7, seq=3, op="get", key="elsewhere")
+    h.submit(other)
     h.choose(0, B1, (PUT,))
-    assert h.apply(0, (GET,), (None,)) == [APPLIED_IN_ORDER]
+    assert h.apply(0, (other,), (None,)) == [APPLIED_IN_ORDER]
     assert LogHistory().apply(0, (), ()) == [APPLIED_IN_ORDER]  # nothing chosen yet
 
 
@@ -1068,6 +1082,7 @@ def test_a_snapshot_of_the_chosen_prefix_is_fine():
     good = KVStore()
     good.apply((PUT,))
     assert h.step(L1, h.learner, Decide((), 5), [installed(2, good)], src=L2) == []
+    h.learner.storage.machine = good  # what the replica installed
     h.submit(GET)
     h.choose(2, B3, (GET,))
     assert h.apply(2, (GET,), ("a",)) == []  # in order after the snapshot
@@ -1087,6 +1102,21 @@ def test_a_snapshot_that_is_not_the_chosen_prefix_is_caught():
         SNAPSHOT_IS_PREFIX
     ]  # slot 1 was never chosen
     mentions(h.last, "nothing is chosen in slot 1")
+
+
+@breaks(STORE_MATCHES)
+def test_a_replica_whose_store_differs_from_the_chosen_prefix_is_caught():
+    """A replica that lost its store (but not how far it applied) reads nothing where the
+    chosen order has a value."""
+    h = LogHistory()
+    h.submit(PUT)
+    h.submit(GET)
+    h.choose(0, B1, (PUT,))
+    h.choose(1, B2, (GET,))
+    assert h.apply(0, (PUT,), ("ok",)) == []
+    h.learner.storage.machine = KVStore()  # forgotten
+    assert h.apply(1, (GET,), (None,)) == [STORE_MATCHES]
+    mentions(h.last, "replica 21", "None at key 'k' after slot 1", "give 'a'")
 
 
 @breaks(ONE_COMMAND_PER_SEQ)
