@@ -52,6 +52,7 @@ ONE_VALUE_PER_BALLOT = "one-value-per-ballot"
 ACCEPTED_AT_OR_ABOVE_PROMISE = "accepts-only-at-or-above-promise"
 VOTE_NEVER_FORGOTTEN = "vote-never-forgotten"
 BALLOT_UNIQUE = "ballot-never-reused"
+ACCEPT_IN_PREPARED = "accept-only-where-prepared"
 APPLIED_IN_ORDER = "applied-in-slot-order-once-chosen"
 APPLIED_AT_MOST_ONCE = "command-applied-at-most-once"
 RESPONSE_MATCHES = "response-matches-chosen-order"
@@ -81,6 +82,8 @@ INVARIANTS = {
     VOTE_NEVER_FORGOTTEN: "an acceptor's stable storage keeps its last vote, and a poll is "
     "answered with it",
     BALLOT_UNIQUE: "no ballot is started twice",
+    ACCEPT_IN_PREPARED: "a ballot's accept requests go only to slots its phase 1 covered (its "
+    "prepare's slot, or that slot and those above): elsewhere its proposer knows no votes",
     APPLIED_IN_ORDER: "log: a replica applies slot k right after slot k-1 (from slot 0), "
     "only once k is chosen, and applies the value chosen in k: what it applied is a prefix "
     "of the one chosen sequence",
@@ -121,8 +124,8 @@ class SafetyChecker:
     __slots__ = (
         "quorums", "violations", "first_chosen", "_promised", "_floors", "_vote",
         "_slots_of", "_ballot_value", "_voters", "_issued", "_chosen", "_inputs",
-        "_learned", "_started", "_lost", "_reference", "_reference_next", "_applied_next",
-        "_executed", "_commands", "_history",
+        "_learned", "_started", "_prepared", "_lost", "_reference", "_reference_next",
+        "_applied_next", "_executed", "_commands", "_history",
     )  # fmt: skip
 
     def __init__(self, quorums: Quorums, log: bool = False):
@@ -147,6 +150,7 @@ class SafetyChecker:
         self._inputs: set[Any] = set()  # every value a client gave a proposer so far
         self._learned: dict[tuple[int, int], Any] = {}  # (learner, slot) -> value
         self._started: dict[Ballot, int] = {}
+        self._prepared: dict[Ballot, tuple[int, bool]] = {}  # ballot -> (slot, upward)
         self._lost: dict[tuple[int, int], tuple] = {}  # (acceptor, slot) -> loss reported
         #: a replicated log: the store as the chosen slots, applied in order, make it
         self._reference = KVStore() if log else None
@@ -201,7 +205,7 @@ class SafetyChecker:
                     if mtype is Accept:
                         self._issued_request(now, node, effect.msg)
                     elif mtype is Prepare:
-                        self._ballot_started(now, node, effect.msg.ballot)
+                        self._ballot_started(now, node, effect.msg)
                 elif etype is Decided:
                     self._decided(now, node, effect)
         elif kind == "learner":
@@ -464,8 +468,9 @@ class SafetyChecker:
 
     # -- proposers ---------------------------------------------------------------------
 
-    def _ballot_started(self, now: float, node: int, ballot: Ballot) -> None:
+    def _ballot_started(self, now: float, node: int, prepare: Prepare) -> None:
         """ "No two proposals are ever issued with the same number" (2.5)."""
+        ballot = prepare.ballot
         first = self._started.get(ballot)
         if first is not None:
             self._violate(
@@ -475,6 +480,7 @@ class SafetyChecker:
             )
             return
         self._started[ballot] = node
+        self._prepared[ballot] = (prepare.slot, prepare.upward)
 
     def _is_input(self, value: Any) -> bool:
         """A value some client asked for: a proposer's input, or a batch of client
@@ -492,6 +498,15 @@ class SafetyChecker:
             return  # the same request again: checked when first issued
         self._one_value(now, slot, ballot, value, f"node {node} issued")
         issued[(ballot, value)] = (self._is_input(value), node)
+        prepared = self._prepared.get(ballot)
+        if prepared is not None and (slot < prepared[0] if prepared[1] else slot != prepared[0]):
+            where = f"slot {prepared[0]}" + (" and above" if prepared[1] else "")
+            self._violate(
+                now,
+                ACCEPT_IN_PREPARED,
+                f"node {node} issued an accept request of ballot {ballot} in slot {slot}; "
+                f"its phase 1 covered {where}",
+            )
         for earlier, chosen in self._chosen.get(slot, ()):
             if earlier < ballot and chosen != value:
                 self._violate(

@@ -13,6 +13,7 @@ import math
 import pytest
 
 from paxossim.observe.invariants import (
+    ACCEPT_IN_PREPARED,
     ACCEPTED_AT_OR_ABOVE_PROMISE,
     APPLIED_AT_MOST_ONCE,
     APPLIED_IN_ORDER,
@@ -953,6 +954,27 @@ class FakeClient:
 
 PUT = Command(client=7, seq=1, op="put", key="k", value="a")
 GET = Command(client=7, seq=2, op="get", key="k")
+
+
+@breaks(ACCEPT_IN_PREPARED)
+def test_an_accept_request_below_the_prepared_slots_is_caught():
+    """A leader's phase 1 from slot 3 says nothing of slot 1: accepting there would skip
+    the votes its promises never reported."""
+    h = LogHistory()
+    h.submit(PUT)
+    prepare = Prepare(B1, 3, upward=True)
+    assert h.step(P1, h.proposer, Timer("backoff"), [Send(ACCEPTORS, prepare)]) == []
+    assert h.step(P1, h.proposer, Timer("x"), [Send(ACCEPTORS, Accept(B1, (PUT,), 5))]) == []
+    assert h.step(P1, h.proposer, Timer("x"), [Send(ACCEPTORS, Accept(B1, (PUT,), 1))]) == [
+        ACCEPT_IN_PREPARED
+    ]
+    mentions(h.last, "node 1", "ballot 1.1 in slot 1", "slot 3 and above")
+    single = LogHistory()  # a synod-style prepare covers its own slot only
+    single.submit(PUT)
+    single.step(P1, single.proposer, Timer("backoff"), [Send(ACCEPTORS, Prepare(B2, 2))])
+    assert single.step(P1, single.proposer, Timer("x"), [Send(ACCEPTORS, Accept(B2, (PUT,), 3))]) == [
+        ACCEPT_IN_PREPARED
+    ]
 
 
 class FakeReplica:
