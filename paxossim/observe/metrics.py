@@ -91,7 +91,7 @@ class Metrics:
                 elif etype is ValueAdopted:
                     self.adopted += 1
                 elif etype is Decided:
-                    if math.isnan(self.decided_at):
+                    if math.isnan(self.decided_at) and e.slot == 0:  # a log: its first slot
                         self.decided_at = now
                 elif etype is LeadershipChanged:
                     if e.leading and now > 0:
@@ -99,7 +99,7 @@ class Metrics:
                     self._set_leading(now, node, e.leading)
         elif kind == "learner":
             for e in effects:
-                if type(e) is Learned:
+                if type(e) is Learned and e.slot == 0:  # a log: its first slot
                     self.learned_at.setdefault(node, now)
 
     def _abandoned(self, now: float, e: RoundAbandoned) -> None:

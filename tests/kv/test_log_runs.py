@@ -21,7 +21,7 @@ def kv(**sections):
         "workload": {"kind": "kv", "clients": 1, "requests": 20, "start": 0.1},
     }
     for key, value in sections.items():
-        base[key] = {**base.get(key, {}), **value}
+        base[key] = {**base.get(key, {}), **value} if isinstance(value, dict) else value
     return scenario(**base)
 
 
@@ -246,3 +246,23 @@ def test_a_replica_that_forgets_its_store_on_restart_is_caught():
         if STORE_MATCHES in {v.invariant for v in simulate(s, seed, plan=plan).violations}
     ]
     assert len(caught) >= 8, caught
+
+
+def test_the_synod_columns_of_a_kv_row_describe_slot_0():
+    """learned_at is when every replica that is up learned slot 0, not its first slot: a
+    replica down at the start learns later slots first, and slot 0 only by catching up."""
+    s = kv(
+        cluster={"nodes": 5},
+        network=constant(0.001),
+        faults=[{"node": 4, "crash_at": 0.0, "restart_at": 0.5}],
+        protocol={"catchup": 1.0},
+        workload={"requests": 400},
+        horizon=3.0,
+    )
+    from paxossim.sim.world import Plan, World
+
+    world = World(Plan.of(s), 1, trace=True)
+    result = world.run()
+    learned = result.trace[(result.trace["event"] == "learned") & (result.trace["slot"] == 0)]
+    assert result.record.learned_at == learned["time"].max()
+    assert learned["node"].nunique() == 5 == result.record.learners_learned
