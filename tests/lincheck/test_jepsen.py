@@ -1,6 +1,8 @@
 """Reading Jepsen and Porcupine histories, and the published verdicts of the vendored corpus
 (tests/lincheck/data/README.md names the sources): the 102 Jepsen etcd cas-register logs
-and Porcupine's kv histories. `PAXOSSIM_SOAK=1` adds the one that is slow (c50-bad)."""
+and Porcupine's kv histories, all of them (about 10 s). `PAXOSSIM_SOAK=1` also explains
+every violation in the corpus (prefix, culprit, minimal sub-history) and checks the
+minimal sub-history is itself not linearizable."""
 
 import os
 from pathlib import Path
@@ -29,8 +31,6 @@ ETCD_LINEARIZABLE |= {100, 101, 102}
 ETCD = [i for i in range(103) if i != 95]
 # Porcupine's TestKv*: c*-ok linearizable, c*-bad not.
 KV = ["c01-ok", "c01-bad", "c10-ok", "c10-bad", "c50-ok", "c50-bad"]
-KV_SLOW = {"c50-bad"}  # about 10 s of search beyond the default budget: soak only
-KV_BUDGET = 100_000_000
 
 
 # ---------------------------------------------------------------- EDN
@@ -211,19 +211,11 @@ def test_etcd_095_is_empty():
     assert read_history(DATA / "etcd" / "etcd_095.log").ops == []
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.skipif(not SOAK, reason="soak: PAXOSSIM_SOAK=1"))
-        if n in KV_SLOW
-        else n
-        for n in KV
-    ],
-)
+@pytest.mark.parametrize("name", KV)
 def test_kv_published_verdicts(name):
     h = read_history(DATA / "kv" / f"{name}.txt")
     assert h.model == "kv"
-    result = check_history(h.ops, h.model, budget=KV_BUDGET, minimize=False)
+    result = check_history(h.ops, h.model, minimize=False)
     assert result.verdict == (LINEARIZABLE if name.endswith("-ok") else NOT_LINEARIZABLE)
 
 
@@ -233,3 +225,17 @@ def test_kv_violation_is_explained():
     assert result.verdict == NOT_LINEARIZABLE and result.exact
     assert check_history(result.minimal, h.model).verdict == NOT_LINEARIZABLE
     assert len(result.minimal) < 10
+
+
+BAD = [f"etcd/etcd_{i:03d}.log" for i in ETCD if i not in ETCD_LINEARIZABLE]
+BAD += [f"kv/{n}.txt" for n in KV if n.endswith("-bad")]
+
+
+@pytest.mark.skipif(not SOAK, reason="soak: PAXOSSIM_SOAK=1")
+@pytest.mark.parametrize("name", BAD)
+def test_every_violation_is_explained(name):
+    h = read_history(DATA / name)
+    result = check_history(h.ops, h.model)
+    assert result.verdict == NOT_LINEARIZABLE
+    assert result.minimal and result.prefix is not None
+    assert check_history(result.minimal, h.model, minimize=False).verdict == NOT_LINEARIZABLE
