@@ -231,6 +231,8 @@ def parse_history(text: str, name: str = "<history>", *, fail_cas: str = "drop")
     lines = text.splitlines()
     first = next((s.strip() for s in lines if s.strip() and not s.lstrip().startswith(";")), "")
     if "jepsen.util" in first or (first and not first.startswith(("{", "[", "(", "#"))):
+        if "jepsen" not in text:
+            raise ValueError(f"{name}:1: neither a jepsen.util log nor EDN: {first[:60]!r}")
         fmt, events = "jepsen.util log", _util_events(lines, name)
     else:
         fmt, events = "edn", _edn_events(text, lines, name)

@@ -140,3 +140,13 @@ def test_out_must_be_a_folder(capsys, tmp_path):
     file.write_text("")
     code, out, err = run(capsys, C01_BAD, "--out", str(file))
     assert code == 2 and out == "" and "exists and is not a folder" in err
+
+
+def test_the_readme_example_is_what_the_command_prints(capsys, monkeypatch):
+    root = Path(__file__).parents[2]
+    readme = (root / "README.md").read_text()
+    start = readme.index("$ paxossim lincheck tests/lincheck/data/kv/c01-bad.txt\n")
+    block = readme[start : readme.index("```", start)].splitlines()
+    monkeypatch.chdir(root)
+    code, out, _ = run(capsys, block[0].split()[-1])
+    assert code == 1 and out.splitlines() == block[1:]

@@ -173,6 +173,7 @@ def test_history_edn_as_one_vector_of_register_ops():
         ("{:process 0, :type :invoke}\n", 1, "no :f"),
         ("{:process 0, :type :begin, :f :read}\n", 1, ":begin"),
         ("[1 2]\n", 0, "expected an EDN map"),
+        ("hello world\n", 1, "neither a jepsen.util log nor EDN"),
     ],
 )
 def test_malformed_names_file_and_line(text, line, words):
