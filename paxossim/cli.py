@@ -6,8 +6,10 @@ the signal's number when stopped by a signal: 130 Ctrl-C (SIGINT), 143 SIGTERM, 
 """
 
 import argparse
+import json
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -20,6 +22,19 @@ import pandas as pd
 
 from paxossim import __version__
 from paxossim.experiment import compare, run_batch
+from paxossim.lincheck import (
+    DEFAULT_BUDGET,
+    LINEARIZABLE,
+    MODELS,
+    NOT_LINEARIZABLE,
+    UNKNOWN,
+    CheckResult,
+    Op,
+    check_history,
+    frame_history,
+)
+from paxossim.lincheck.draw import describe, draw_violation
+from paxossim.lincheck.jepsen import read_history
 from paxossim.observe.trace import MAX_TRACE_ROWS, TraceTooLarge
 from paxossim.results import (
     COMMANDS_FILE,
@@ -282,6 +297,44 @@ def build_parser() -> argparse.ArgumentParser:
         "shrink it (repeatable)",
     )
 
+    lincheck = sub.add_parser(
+        "lincheck", help="check histories (Jepsen's or paxossim's) for linearizability"
+    )
+    lincheck.add_argument(
+        "histories",
+        nargs="+",
+        metavar="HISTORY",
+        help="jepsen.util logs, EDN histories (one map per line, or history.edn), or a "
+        "paxossim commands.parquet",
+    )
+    lincheck.add_argument(
+        "--model",
+        choices=sorted(MODELS),
+        help="sequential model (default: what the operations imply: kv if they name keys, "
+        "else cas-register if there is a cas, else register; kv for commands.parquet)",
+    )
+    lincheck.add_argument(
+        "--budget",
+        type=_int_in(1, 10**12),
+        default=DEFAULT_BUDGET,
+        help=f"search states per history before the verdict is 'unknown' "
+        f"(default: {DEFAULT_BUDGET:,}); the verdict never depends on wall time",
+    )
+    lincheck.add_argument(
+        "--run",
+        type=_int_in(0, MAX_RUNS - 1),
+        help="commands.parquet: check only this run (default: every run, each on its own)",
+    )
+    lincheck.add_argument(
+        "--fail-cas",
+        choices=["drop", "false"],
+        default="drop",
+        help="a Jepsen :fail cas: drop it, as Jepsen does (default), or read it as a cas "
+        "that returned false, as Porcupine's etcd test does",
+    )
+    lincheck.add_argument("--json", action="store_true", help="one JSON object per history")
+    lincheck.add_argument("--out", help="folder for a PNG of each violation (default: none drawn)")
+
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     return parser
@@ -332,6 +385,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _report(args)
     if args.command == "swarm":
         return _swarm(args)
+    if args.command == "lincheck":
+        return _lincheck(args)
     if args.command == "trace":
         args.scenarios = [args.scenario]
     scenarios, problems = _load_all(args.scenarios)
@@ -348,6 +403,150 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "compare":
         return _compare(args, by_path)
     return _run(args, by_path)
+
+
+def _lincheck(args: argparse.Namespace) -> int:
+    """Read every history first (a bad one: one line naming it, exit 2, nothing checked),
+    then check each: exit 0 all linearizable, 1 some not, 4 none shown not linearizable
+    but some unknown (the budget ran out)."""
+    histories = [h for path in args.histories for h in _lincheck_read(path, args)]
+    for label, _, model, ops in histories:
+        wrong = next((op for op in ops if op.f not in MODELS[model].kinds), None)
+        if wrong is not None:
+            raise BadInput(f"paxossim lincheck: {label}: model {model!r} has no {wrong.f}: {wrong}")
+    out = None if args.out is None else Path(args.out)
+    if out is not None and out.exists() and not out.is_dir():
+        raise BadInput(f"paxossim lincheck: --out: {out} exists and is not a folder")
+    verdicts = set()
+    for label, fmt, model, ops in histories:
+        result = check_history(ops, model, args.budget)
+        verdicts.add(result.verdict)
+        figure = None
+        if out is not None and result.verdict == NOT_LINEARIZABLE:
+            out.mkdir(parents=True, exist_ok=True)
+            figure = draw_violation(ops, result, out / _figure_name(label), title=label)
+        if args.json:
+            record = _lincheck_json(label, fmt, model, ops, result)
+            record["figure"] = None if figure is None else str(figure)
+            _say(json.dumps(record, default=str))
+        else:
+            _say(_lincheck_text(label, model, ops, result))
+            if figure is not None:
+                _say(f"  drawn: {figure}")
+    if NOT_LINEARIZABLE in verdicts:
+        return EXIT_UNSAFE
+    return EXIT_NOT_LIVE if UNKNOWN in verdicts else EXIT_OK
+
+
+def _lincheck_read(path: str, args: argparse.Namespace) -> list[tuple[str, str, str, list[Op]]]:
+    """(label, format, model, operations) for each history in the file at `path`."""
+    file = Path(path)
+    if not file.is_file():
+        raise BadInput(f"paxossim lincheck: {path}: no such file")
+    if file.suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(file)
+        except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
+            raise BadInput(f"paxossim lincheck: {path}: not a Parquet file ({exc})") from None
+        if "run" not in frame.columns:
+            raise BadInput(f"paxossim lincheck: {path}: no 'run' column: not a commands.parquet")
+        if args.run is not None:
+            frame = frame[frame["run"] == args.run]
+            if frame.empty:
+                raise BadInput(f"paxossim lincheck: {path}: no run {args.run}")
+        model = args.model or "kv"
+        out = []
+        groups = ["scenario", "run"] if "scenario" in frame.columns else ["run"]
+        for names, rows in frame.groupby(groups, sort=True):
+            where = ", ".join(f"{g} {n}" for g, n in zip(groups, names, strict=True))
+            try:
+                ops = frame_history(rows, model)
+            except ValueError as exc:
+                raise BadInput(f"paxossim lincheck: {path} ({where}): {exc}") from None
+            out.append((f"{path} ({where})", "commands.parquet", model, ops))
+        return out
+    if args.run is not None:
+        raise BadInput(f"paxossim lincheck: {path}: --run is for a commands.parquet")
+    try:
+        parsed = read_history(file, fail_cas=args.fail_cas)
+    except ValueError as exc:
+        raise BadInput(f"paxossim lincheck: {exc}") from None
+    model, ops = args.model or parsed.model, parsed.ops
+    if model == "kv" and parsed.model != "kv":
+        ops = [_as_kv(op) for op in ops]
+    elif model != "kv" and parsed.model == "kv":
+        raise BadInput(
+            f"paxossim lincheck: {path}: the operations name keys: --model {model} is one "
+            "register, use --model kv"
+        )
+    return [(path, parsed.format, model, ops)]
+
+
+def _as_kv(op: Op) -> Op:
+    f = {"read": "get", "write": "put"}.get(op.f, op.f)
+    return Op(op.process, f, op.key, op.value, op.result, op.call, op.ret)
+
+
+def _describe_op(op: Op) -> str:
+    """`p3 cas('k', 1, 2) -> ok  [4, 9]`: the client, the call, what it returned, when."""
+    ret = "never returned" if op.ret is None else f"{op.ret:g}"
+    return f"p{op.process} {describe(op)}  [{op.call:g}, {ret}]"
+
+
+def _figure_name(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_") + ".png"
+
+
+def _lincheck_text(label: str, model: str, ops: list[Op], result: CheckResult) -> str:
+    head = f"{label}: {result.verdict} ({model}, {len(ops):,} operations, {result.states:,} states"
+    if result.verdict == LINEARIZABLE:
+        return head + ")"
+    key = "" if result.key is None else f" of key {result.key!r}"
+    if result.verdict == UNKNOWN:
+        where = "the history" if result.key is None else f"key {result.key!r}"
+        return head + f"; the budget ran out on {where}: try a larger --budget)"
+    lines = [head + f"; {result.shrink_states:,} more to shrink it)"]
+    if result.prefix is not None:
+        bound = "" if result.exact else "at least "
+        lines.append(f"  longest linearizable prefix{key}: {bound}{result.prefix} operations")
+    if result.culprit is not None:
+        lines.append(f"  culprit: {_describe_op(result.culprit)}")
+    if result.minimal is not None:
+        exact = "1-minimal" if result.exact else "not proven 1-minimal: the budget ran out"
+        lines.append(f"  smallest sub-history still not linearizable ({exact}):")
+        for op in result.minimal:
+            mark = "  <- culprit" if op == result.culprit else ""
+            lines.append(f"    {_describe_op(op)}{mark}")
+    return "\n".join(lines)
+
+
+def _op_json(op: Op) -> dict:
+    return {
+        "process": op.process,
+        "f": op.f,
+        "key": op.key,
+        "value": list(op.value) if isinstance(op.value, tuple) else op.value,
+        "result": op.result,
+        "call": op.call,
+        "ret": op.ret,
+    }
+
+
+def _lincheck_json(label: str, fmt: str, model: str, ops: list[Op], result: CheckResult) -> dict:
+    return {
+        "history": label,
+        "format": fmt,
+        "model": model,
+        "operations": len(ops),
+        "verdict": result.verdict,
+        "states": result.states,
+        "key": result.key,
+        "prefix": result.prefix,
+        "culprit": None if result.culprit is None else _op_json(result.culprit),
+        "minimal": None if result.minimal is None else [_op_json(op) for op in result.minimal],
+        "exact": result.exact if result.verdict == NOT_LINEARIZABLE else None,
+        "shrink_states": result.shrink_states,
+    }
 
 
 def _load_all(paths: list[str]) -> tuple[list[Scenario], list[str]]:

@@ -27,7 +27,10 @@ checked by replaying them in order, without the search.
 
 Determinism: effort is counted in search steps (each call tried, each backtrack, each op
 replayed), never in wall time, and the budget is a number of such steps, shared by the
-keys in the order of their first call. When it runs out the verdict is "unknown", never a
+keys in the order of their first call; with several keys, a first pass gives each key at
+most budget / (2 * keys) steps, so that one expensive key does not hide a violation on a
+cheap one, and the keys it left undecided are then searched again, in order, with the rest
+(their first-pass steps count as spent). When it runs out the verdict is "unknown", never a
 guess. For a violation the checker reports the failing key, the longest linearizable
 prefix of that key's history (by bisection), the culprit (the operation whose response
 first cannot be explained) and a small sub-history that is still not linearizable, found
@@ -113,16 +116,41 @@ def check_history(
     m = get_model(model)
     parts = partition(list(history), m)
     spent = 0
-    for key, ops in parts.items():
-        decided, used = decide(ops, m.part or m, budget - spent)
+    # With several keys, a first pass gives each at most budget / (2 * keys) steps, so that
+    # a key that is cheap to refute is not hidden behind an expensive one; the keys it left
+    # undecided are searched again from the start, in order, with what is left.
+    todo = list(parts)
+    if len(parts) > 1:
+        cap, todo = budget // (2 * len(parts)), []
+        for key, ops in parts.items():
+            decided, used = decide(ops, m.part or m, min(cap, budget - spent))
+            spent += used
+            if decided is None:
+                todo.append(key)
+            elif not decided:
+                return _refuted(ops, m, key, spent, budget, shrink_budget, minimize)
+    for key in todo:
+        decided, used = decide(parts[key], m.part or m, budget - spent)
         spent += used
         if decided is None:
             return CheckResult(UNKNOWN, spent, key)
         if not decided:
-            if not minimize:
-                return CheckResult(NOT_LINEARIZABLE, spent, key, exact=False)
-            return _explain(ops, m.part or m, key, spent, budget, shrink_budget)
+            return _refuted(parts[key], m, key, spent, budget, shrink_budget, minimize)
     return CheckResult(LINEARIZABLE, spent)
+
+
+def _refuted(
+    ops: list[Op],
+    m: Model,
+    key: Hashable,
+    spent: int,
+    budget: int,
+    shrink_budget: int | None,
+    minimize: bool,
+) -> CheckResult:
+    if not minimize:
+        return CheckResult(NOT_LINEARIZABLE, spent, key, exact=False)
+    return _explain(ops, m.part or m, key, spent, budget, shrink_budget)
 
 
 def partition(history: list[Op], model: Model) -> dict[Hashable, list[Op]]:

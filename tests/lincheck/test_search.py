@@ -242,6 +242,23 @@ def test_budget_is_shared_by_the_keys():
     assert short.verdict == UNKNOWN and short.key == "b"
 
 
+def test_an_expensive_key_does_not_hide_a_cheap_violation():
+    """The first pass gives each key budget / (2 * keys) steps: a violation on a later key
+    is found even when an earlier key alone needs more than the whole budget."""
+    expensive = [_as_kv(op, "a") for op in hard_history(8)]
+    cost = check_history(expensive, "kv", minimize=False)
+    stale = [put(0, "b", "1", 200, 201), put(0, "b", "2", 202, 203), get(1, "b", "1", 204, 205)]
+    budget = cost.states // 2
+    assert check_history(expensive, "kv", budget=budget).verdict == UNKNOWN
+    r = check_history(expensive + stale, "kv", budget=budget, minimize=False)
+    assert r.verdict == NOT_LINEARIZABLE and r.key == "b"
+
+
+def _as_kv(op, key):
+    f = {"read": "get", "write": "put"}.get(op.f, op.f)
+    return dataclasses.replace(op, f=f, key=key)
+
+
 def test_sequential_histories_are_replayed():
     ops = [write(0, i, 2 * i, 2 * i + 1) for i in range(50)] + [read(0, 49, 100, 101)]
     assert decide(ops, REGISTER, 10**6) == (True, 51)
