@@ -321,6 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default: {DEFAULT_BUDGET:,}); the verdict never depends on wall time",
     )
     lincheck.add_argument(
+        "--timeout",
+        metavar="S",
+        help="refused: a verdict never depends on the machine's speed, so the search is "
+        "bounded in states (--budget), not in seconds",
+    )
+    lincheck.add_argument(
         "--run",
         type=_int_in(0, MAX_RUNS - 1),
         help="commands.parquet: check only this run (default: every run, each on its own)",
@@ -409,6 +415,11 @@ def _lincheck(args: argparse.Namespace) -> int:
     """Read every history first (a bad one: one line naming it, exit 2, nothing checked),
     then check each: exit 0 all linearizable, 1 some not, 4 none shown not linearizable
     but some unknown (the budget ran out)."""
+    if args.timeout is not None:
+        raise BadInput(
+            f"paxossim lincheck: --timeout {args.timeout}: verdicts never depend on the "
+            "machine's speed, so the search is bounded in states, not seconds: use --budget N"
+        )
     histories = [h for path in args.histories for h in _lincheck_read(path, args)]
     for label, _, model, ops in histories:
         wrong = next((op for op in ops if op.f not in MODELS[model].kinds), None)

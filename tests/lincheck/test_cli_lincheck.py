@@ -150,3 +150,12 @@ def test_the_readme_example_is_what_the_command_prints(capsys, monkeypatch):
     monkeypatch.chdir(root)
     code, out, _ = run(capsys, block[0].split()[-1])
     assert code == 1 and out.splitlines() == block[1:]
+
+
+def test_a_timeout_in_seconds_is_refused_for_the_budget_in_states(capsys):
+    code, out, err = run(capsys, C01_OK, "--timeout", "5")
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        "paxossim lincheck: --timeout 5: verdicts never depend on the machine's speed, so the "
+        "search is bounded in states, not seconds: use --budget N"
+    )
