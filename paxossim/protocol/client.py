@@ -71,7 +71,10 @@ class Client(Role):
 
     def resume(self) -> list:
         """After its node restarted (its timers died): send every outstanding command
-        again, or the next one if none is outstanding (closed loop)."""
+        again, or the next one if none is outstanding (closed loop); a client that was
+        down when it was to start starts now."""
+        if self.issued == 0:
+            return self.start()
         effects: list = []
         for seq in sorted(self.outstanding):
             effects.extend(self._send(seq, retry=True))

@@ -180,7 +180,7 @@ class Node:
         for role in self.roles:  # what survived the crash is checked like any step
             self.observe(role, self.id, RESTART, [])
         if self.proposer is not None and self.proposer.KIND == "client":
-            if self.proposer.issued:
+            if self.proposal is not None and now >= self.proposal[0]:  # it has started
                 self._step(self.proposer, self.id, RESTART, self.proposer.resume())
             return
         done = self.learner is not None and self.learner.done

@@ -103,6 +103,7 @@ class World:
         for node, at in plan.propose_at.items():
             self._at(at, self.nodes[node].propose)
         for client in s.client_ids:
+            self.nodes[client].proposal = (s.workload.start, None)  # when it starts
             self._at(s.workload.start, self.nodes[client].start_client)
 
     def _boot(self) -> None:

@@ -266,3 +266,14 @@ def test_the_synod_columns_of_a_kv_row_describe_slot_0():
     learned = result.trace[(result.trace["event"] == "learned") & (result.trace["slot"] == 0)]
     assert result.record.learned_at == learned["time"].max()
     assert learned["node"].nunique() == 5 == result.record.learners_learned
+
+
+def test_a_client_down_when_it_was_to_start_starts_on_its_restart():
+    s = kv(
+        network=constant(0.001),
+        faults=[{"node": 3, "crash_at": 0.0, "restart_at": 0.5}],
+        workload={"requests": 5},
+    )
+    rows = commands_frame(simulate(s, 1).commands)
+    assert len(rows) == 5 and rows["responded_at"].notna().all()
+    assert rows["submitted_at"].min() == pytest.approx(0.5)
