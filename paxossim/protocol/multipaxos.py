@@ -6,8 +6,8 @@ slot the node's replica has not learned and covers every slot above it; the prom
 report every vote in those slots. The proposer then re-proposes, in its own ballot, the
 value of the highest-numbered vote of each reported slot, fills the slots between that
 nobody voted in with no-ops ("it must ... fill in the gaps ... with a special no-op
-command") and puts client commands into the slots after, at most `window` slots in
-flight, at most `batch` commands per slot.
+command") and puts client commands into the slots after, at most `window` slots of
+commands in flight (the re-proposals go out at once), at most `batch` commands per slot.
 
 With the leader strategy only the node that believes it leads runs ballots; the others
 redirect clients to it. Without one (leaderless), every proposer node with commands to
@@ -16,7 +16,9 @@ the one with the higher ballot wins the slot, and the other re-proposes the winn
 value there (it adopts it in phase 1) and retries its own commands in later slots.
 
 A ballot that decides nothing for a whole `retry_timeout` is abandoned, and so is one an
-acceptor refuses (a Nack); the next starts after the backoff, as in the synod. Commands
+acceptor refuses (a Nack); the next starts after the backoff, as in the synod. In a
+ballot that still decides, an accept request undecided through a whole retry period is
+sent again (its messages may have been lost). Commands
 a ballot had not got chosen go back to the queue: if one was chosen after all, the
 replicas apply it once (see `kvstore`). The node that got a command from a client
 replies once its own replica has applied it.
