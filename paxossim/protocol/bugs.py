@@ -16,8 +16,8 @@ from paxossim.protocol.ballot import Ballot
 from paxossim.protocol.effects import RoundStarted, Send, SetTimer
 from paxossim.protocol.learner import Learner
 from paxossim.protocol.messages import Accepted, Reply, Request
-from paxossim.protocol.multipaxos import PHASE2, RETRY, LogProposer
-from paxossim.protocol.proposer import Proposer, ProposerStorage
+from paxossim.protocol.multipaxos import LogProposer
+from paxossim.protocol.proposer import PHASE2, RETRY, Proposer, ProposerStorage
 
 
 class IgnoreAccepted:
@@ -72,9 +72,7 @@ class SkipPhase1:
     __slots__ = ()
 
     def _new_round(self) -> list:
-        rnd = max(self.storage.round, self.highest_seen) + 1
-        self.storage.round = rnd
-        self.ballot = Ballot(rnd, self.node)
+        self._next_ballot()
         self.first_slot = self.next_slot = self.replica.frontier
         self.state = PHASE2
         self.proposals, self._votes, self._progress = {}, {}, False

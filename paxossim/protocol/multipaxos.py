@@ -52,12 +52,17 @@ from paxossim.protocol.messages import (
     Reply,
     Request,
 )
-from paxossim.protocol.proposer import ProposerStorage
+from paxossim.protocol.proposer import (
+    BACKOFF,
+    IDLE,
+    PHASE1,
+    PHASE2,
+    RETRY,
+    WAITING,
+    ProposerStorage,
+)
 from paxossim.protocol.quorum import Quorums
 from paxossim.protocol.role import Role
-
-IDLE, PHASE1, PHASE2, WAITING = "idle", "phase1", "phase2", "waiting"
-RETRY, BACKOFF = "retry", "backoff"
 
 
 class LogProposer(Role):
@@ -221,10 +226,14 @@ class LogProposer(Role):
 
     # -- phase 1, once for every slot from the first not learned --------------------------
 
-    def _new_round(self) -> list:
+    def _next_ballot(self) -> None:
+        """A number above every one it issued (stable storage) or heard of."""
         rnd = max(self.storage.round, self.highest_seen) + 1
         self.storage.round = rnd
         self.ballot = Ballot(rnd, self.node)
+
+    def _new_round(self) -> list:
+        self._next_ballot()
         self.state = PHASE1
         self.first_slot = self.replica.frontier
         self._promises = {}
